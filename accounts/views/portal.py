@@ -1,0 +1,35 @@
+"""The portal's front page and the health check."""
+from django.db import connection
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import render
+
+from licenses.selectors import pending_license_count
+
+from ..access import customer_required
+from ..permissions import Capability, can
+
+
+@customer_required()
+def dashboard(request):
+    membership = request.membership
+    return render(request, "accounts/dashboard.html", {
+        "company": membership.company,
+        "pending_licenses": (pending_license_count(request.tenant, membership.company)
+                             if can(membership, Capability.LICENSES_VIEW) else None),
+    })
+
+
+def healthz(request):
+    """Liveness for load balancers: the database answers."""
+    if request.method not in ("GET", "HEAD"):
+        raise Http404
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def logo(request):
+    """The tenant's logo: public branding of this host only."""
+    if request.tenant is None or not request.tenant.policy.logo:
+        raise Http404
+    return FileResponse(request.tenant.policy.logo.open("rb"))

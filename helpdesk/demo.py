@@ -1,0 +1,147 @@
+"""The demo data of SPEC §0: the two vendors of the seeds, their staff, customers and licenses.
+
+Idempotent: running it again changes nothing that exists and fills in what is missing.
+"""
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import (
+    Company, Department, Membership, Role, StaffRole, Tenant, TenantPolicy, User,
+)
+from accounts.services.tenants import create_tenant
+from licenses.models import License, LicenseStatus, Product, ProductKind, ProductVersion
+
+PASSWORD = "demo-helpdesk-2026"  # noqa: S105 - a published demo login, never used in production
+
+TENANTS = {
+    "qualiteam": {
+        "name": "Qualiteam",
+        "departments": ("Technical support", "Sales", "Projects"),
+        # Seed 000: pre-close by type, close three days later; no 48/96 h rule.
+        "policy": dict(
+            primary_colour="#234e70", accent_colour="#f4a300", languages=["en"],
+            time_zone="Europe/Moscow", label_help_desk="Communication Center",
+            label_new_ticket="Create a new ticket", label_send_ticket="Send",
+            auto_close_waiting=False, support_email="support@qualiteam.example",
+        ),
+        "products": {
+            "X-Cart": [("4.6", "4.6.8", 2024, 3), ("4.7", "4.7.11", 2025, 2),
+                       ("4.7", "4.7.12", 2026, 6)],
+            "LiteCommerce": [("3.0", "3.0.4", 2025, 9)],
+        },
+        "addons": ["X-Cart Add-on: One Page Checkout", "X-Cart Skin: Fashion"],
+    },
+    "magespecialist": {
+        "name": "MageSpecialist",
+        "departments": ("Technical Dept.", "Sales Dept."),
+        # Seed 004: no type field, Open/Closed, reply box on top, 48 h reminder, 96 h close.
+        "policy": dict(
+            primary_colour="#7a1f2b", accent_colour="#e0b04a", languages=["en", "it"],
+            time_zone="Europe/Rome", label_help_desk="HELP DESK",
+            label_new_ticket="Create new ticket", label_send_ticket="Send ticket",
+            show_ticket_type=False, simple_statuses=True, reply_box_on_top=True,
+            auto_sales_preclose=False, auto_project_preclose=False,
+            auto_support_preclose=False, auto_close_preclosed=False, auto_close_waiting=True,
+            ticket_prices={
+                "support": {"major": 3, "normal": 1, "minor": 1},
+                "sales": {"major": 0, "normal": 0, "minor": 0},
+                "project": {"major": 3, "normal": 1, "minor": 1},
+                "generic": {"major": 3, "normal": 1, "minor": 1},
+            },
+            support_email="support@magespecialist.example",
+        ),
+        "products": {"Magento Extension Pack": [("2.4", "2.4.6", 2025, 4),
+                                                ("2.4", "2.4.7", 2026, 5)]},
+        "addons": ["MageSpecialist Module: Advanced Search"],
+    },
+}
+
+
+@dataclass
+class Login:
+    tenant: str
+    role: str
+    email: str
+
+
+def _person(tenant, email, first, last, **fields) -> tuple[User, bool]:
+    user = User.objects.for_tenant(tenant).filter(email=email).first()
+    if user:
+        return user, False
+    user = User(tenant=tenant, email=email, first_name=first, last_name=last,
+                email_verified_at=timezone.now(), **fields)
+    user.set_password(PASSWORD)
+    user.save()
+    return user, True
+
+
+@transaction.atomic
+def seed_demo() -> list[Login]:
+    """Create (or complete) the demo tenants and return the logins to print."""
+    logins: list[Login] = []
+    for slug, spec in TENANTS.items():
+        tenant = Tenant.objects.filter(slug=slug).first() or create_tenant(
+            slug=slug, name=spec["name"], departments=spec["departments"], **spec["policy"])
+        TenantPolicy.objects.get_or_create(tenant=tenant)
+        departments = list(Department.objects.for_tenant(tenant))
+        for role in StaffRole:
+            email = f"{role.value}@{slug}.example"
+            user, _created = _person(tenant, email, role.label, "Demo", is_staff=True,
+                                     staff_role=role)
+            user.departments.set(departments)
+            logins.append(Login(slug, f"staff {role.label}", email))
+        company = (Company.objects.for_tenant(tenant).filter(name="Demo Store Ltd").first()
+                   or Company.objects.create(
+                       tenant=tenant, name="Demo Store Ltd", vat_code="IT01234567890",
+                       phone="+39 02 555 0100", address="Via Torino 10", city="Milano",
+                       postcode="20123", country="IT"))
+        for role, first in ((Role.PRIMARY, "Paula"), (Role.ADVANCED, "Adam"),
+                            (Role.SECONDARY, "Sam")):
+            email = f"{role.value}@demo-store.example"
+            user, created = _person(tenant, email, first, "Customer")
+            if created:
+                Membership.objects.create(tenant=tenant, user=user, company=company, role=role)
+            logins.append(Login(slug, role.label, email))
+        _seed_catalogue(tenant, company, spec)
+    if not User.objects.filter(tenant=None, email="admin@platform.example").exists():
+        User.objects.create_superuser("admin@platform.example", PASSWORD, first_name="Platform",
+                                      last_name="Admin", email_verified_at=timezone.now())
+    logins.append(Login("", "platform superuser", "admin@platform.example"))
+    return logins
+
+
+def _seed_catalogue(tenant, company, spec) -> None:
+    main_license = None
+    for name, versions in spec["products"].items():
+        product, _ = Product.objects.for_tenant(tenant).get_or_create(
+            name=name, defaults={"tenant": tenant})
+        for branch, number, year, month in versions:
+            ProductVersion.objects.for_tenant(tenant).get_or_create(
+                product=product, number=number,
+                defaults={"tenant": tenant, "branch": branch,
+                          "released_on": datetime.date(year, month, 1)})
+        key = f"{tenant.slug[:4].upper()}-{product.pk:04d}-DEMO"
+        license_, _ = License.objects.for_tenant(tenant).get_or_create(
+            key=key, defaults={"tenant": tenant, "company": company, "product": product,
+                               "url": "https://shop.demo-store.example/",
+                               "status": LicenseStatus.ACTIVE,
+                               "purchased_on": datetime.date(2025, 5, 2)})
+        main_license = main_license or license_
+    for n, name in enumerate(spec["addons"], start=1):
+        product, _ = Product.objects.for_tenant(tenant).get_or_create(
+            name=name, defaults={"tenant": tenant, "kind": ProductKind.ADDON})
+        License.objects.for_tenant(tenant).get_or_create(
+            key=f"{tenant.slug[:4].upper()}-ADD{n}-DEMO",
+            defaults={"tenant": tenant, "company": company, "product": product,
+                      "parent": main_license,
+                      "status": LicenseStatus.PENDING if n == 1 else LicenseStatus.ACTIVE})
+
+
+def demo_url(slug: str, port: int = 8000) -> str:
+    """The portal's address for a tenant slug; the platform host for an empty slug."""
+    host = f"{slug}.{settings.BASE_DOMAIN}" if slug else settings.BASE_DOMAIN
+    return f"http://{host}:{port}/"

@@ -1,0 +1,20 @@
+"""Reading required production variables: a missing or malformed one is a one-line error."""
+import os
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def require(name: str, read: Callable[[str], Any], *, check: Callable[[Any], bool], hint: str):
+    """Return ``read(name)``, or raise ImproperlyConfigured naming the variable and its shape."""
+    if not os.environ.get(name, "").strip():
+        raise ImproperlyConfigured(f"{name} is not set: expected {hint}.")
+    try:
+        value = read(name)
+        ok = check(value)
+    except (ImproperlyConfigured, ValueError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise ImproperlyConfigured(f"{name} is malformed: expected {hint}.")
+    return value

@@ -1,0 +1,11 @@
+"""Test run: fast hashing, mail kept in memory, Celery unused unless a test starts a worker."""
+from .base import *  # noqa: F403
+from .base import DATABASES, DATA_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = [".localhost", "localhost", "testserver", "127.0.0.1"]
+MEDIA_ROOT = DATA_DIR / "test-media"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a worker started by a test can share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
