@@ -1,4 +1,6 @@
 """Test run: fast hashing, mail kept in memory, Celery unused unless a test starts a worker."""
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, DATA_DIR
 
@@ -8,4 +10,5 @@ ALLOWED_HOSTS = [".localhost", "localhost", "testserver", "127.0.0.1"]
 MEDIA_ROOT = DATA_DIR / "test-media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker started by a test can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+    # One file per test run, so that parallel runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}

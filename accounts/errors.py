@@ -1,0 +1,10 @@
+"""Domain errors of accounts: services raise them with a message constant; views show it."""
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsError(Exception):
+    """A rule refused the change; ``message`` is safe to show to the person."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
