@@ -177,7 +177,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "helpdesk.tasks.heartbeat_task", "schedule": 60.0},
+    "heartbeat": {"task": "helpdesk.tasks.heartbeat_task",
+                  "schedule": env.float("HEARTBEAT_SECONDS", default=60.0)},
 }
 
 # LOGGING
