@@ -1,4 +1,4 @@
-"""Authentication within the request's tenant (TEN-5): the same email at two vendors is two people."""
+"""Authentication within the request's tenant (TEN-5): one email at two vendors is two people."""
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 

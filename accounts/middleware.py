@@ -3,7 +3,9 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import DisallowedHost
 from django.http import Http404
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.utils import timezone, translation
 
@@ -15,8 +17,10 @@ def tenant_for_host(host: str) -> Tenant | None:
 
     Raises Http404 for any other host.
     """
-    host = host.split(":", 1)[0].lower().rstrip(".")
+    host, _port = split_domain_port(host)
     base = settings.BASE_DOMAIN
+    if not host:
+        raise Http404("malformed host")
     if host in (base, "127.0.0.1", "testserver"):
         return None
     if host.endswith(f".{base}"):
@@ -40,7 +44,7 @@ class TenantMiddleware:
     def __call__(self, request):
         try:
             request.tenant = tenant_for_host(request.get_host())
-        except Http404:
+        except (Http404, DisallowedHost):
             return render(request, "404_host.html", status=404)
         return self.get_response(request)
 
@@ -75,7 +79,7 @@ class PersonMiddleware:
 
     @staticmethod
     def _language(request) -> str | None:
-        """The person's language when they have not just chosen one; always one the tenant offers."""
+        """A logged-in person's saved language, else Django's choice; always one the tenant offers."""
         offered = request.tenant.policy.languages if request.tenant else None
         user = request.user
         current = user.language if user.is_authenticated else translation.get_language()

@@ -94,7 +94,8 @@ def days(verbose_name, default):
 
 def hours(verbose_name, default):
     return models.PositiveSmallIntegerField(
-        verbose_name, default=default, validators=[MinValueValidator(1), MaxValueValidator(24 * 365)]
+        verbose_name, default=default,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
     )
 
 
@@ -435,7 +436,8 @@ class Membership(TenantOwned):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["company"], condition=models.Q(role="primary"),
+            models.UniqueConstraint(fields=["tenant", "company"],
+                                    condition=models.Q(role="primary"),
                                     name="membership_one_primary_per_company"),
         ]
 

@@ -10,12 +10,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import (
-    Company, Department, Membership, Role, StaffRole, Tenant, TenantPolicy, User,
+    Company,
+    Department,
+    Membership,
+    Role,
+    StaffRole,
+    Tenant,
+    TenantPolicy,
+    User,
 )
 from accounts.services.tenants import create_tenant
 from licenses.models import License, LicenseStatus, Product, ProductKind, ProductVersion
 
-PASSWORD = "demo-helpdesk-2026"  # noqa: S105 - a published demo login, never used in production
+PASSWORD = "demo-helpdesk-2026"
 
 TENANTS = {
     "qualiteam": {

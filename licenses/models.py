@@ -22,7 +22,8 @@ class Product(TenantOwned):
         verbose_name_plural = _("products")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="product_name_unique_per_tenant"),
+            models.UniqueConstraint(fields=["tenant", "name"],
+                                    name="product_name_unique_per_tenant"),
         ]
 
     def __str__(self):

@@ -8,7 +8,11 @@ from django.test import Client
 
 from accounts.models import Role, StaffRole
 from tests.accounts.factories import (
-    CompanyFactory, StaffFactory, SuperuserFactory, TenantFactory, customer_of,
+    CompanyFactory,
+    StaffFactory,
+    SuperuserFactory,
+    TenantFactory,
+    customer_of,
 )
 
 PASSWORD = "correct horse battery"

@@ -2,11 +2,10 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, DATA_DIR
+from .base import DATA_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-ALLOWED_HOSTS = [".localhost", "localhost", "testserver", "127.0.0.1"]
 MEDIA_ROOT = DATA_DIR / "test-media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker started by a test can share the test database.

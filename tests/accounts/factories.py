@@ -3,7 +3,16 @@ import factory
 from django.utils import timezone
 
 from accounts.models import (
-    Company, Department, Domain, Holiday, Membership, Role, StaffRole, Tenant, TenantPolicy, User,
+    Company,
+    Department,
+    Domain,
+    Holiday,
+    Membership,
+    Role,
+    StaffRole,
+    Tenant,
+    TenantPolicy,
+    User,
 )
 
 
@@ -76,7 +85,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+    def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
