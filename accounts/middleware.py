@@ -79,7 +79,7 @@ class PersonMiddleware:
 
     @staticmethod
     def _language(request) -> str | None:
-        """A logged-in person's saved language, else Django's choice; always one the tenant offers."""
+        """The saved language of a logged-in person, else Django's; always one the tenant offers."""
         offered = request.tenant.policy.languages if request.tenant else None
         user = request.user
         current = user.language if user.is_authenticated else translation.get_language()

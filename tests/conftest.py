@@ -106,3 +106,14 @@ def pytest_sessionfinish(session, exitstatus):
         reporter.write_line(f"CI=true: {len(skipped)} skipped test(s) count as failures",
                             red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) that Django's SMTP backend sends to for this test."""
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        for name, value in server.settings.items():
+            setattr(settings, name, value)
+        yield server

@@ -1,7 +1,7 @@
 """The portal's front page and the health check."""
 from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from licenses.selectors import pending_license_count
 
@@ -9,8 +9,15 @@ from ..access import customer_required
 from ..permissions import Capability, can
 
 
-@customer_required()
 def dashboard(request):
+    """The front page: the customer dashboard; staff and the platform host go to the admin."""
+    if request.tenant is None or (request.user.is_authenticated and request.user.is_staff):
+        return redirect("admin:index")
+    return customer_dashboard(request)
+
+
+@customer_required()
+def customer_dashboard(request):
     membership = request.membership
     return render(request, "accounts/dashboard.html", {
         "company": membership.company,
