@@ -1,5 +1,4 @@
 """Domain errors of accounts: services raise them with a message constant; views show it."""
-from django.utils.translation import gettext_lazy as _
 
 
 class AccountsError(Exception):
