@@ -289,6 +289,10 @@ class Company(TenantOwned):
         _("pre-sales account"), default=False,
         help_text=_("No license yet: sales tickets pre-close sooner (ACC-6)."),
     )
+    # T-7: share of Minor minus share of Major over the last 90 days' tickets, in [-1, 1];
+    # refreshed when a ticket is submitted and nightly.
+    priority_offset = models.DecimalField(_("priority offset"), max_digits=4, decimal_places=3,
+                                          default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -358,6 +362,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     news_minor_releases = models.BooleanField(_("Minor releases and updates (high volume)"),
                                               default=False)
     email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
+    hide_closed_rated = models.BooleanField(_("Hide closed and rated tickets"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False,
                                    help_text=_("Works in the tenant's admin."))
