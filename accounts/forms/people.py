@@ -11,9 +11,9 @@ ROLE_CHOICES = [(role.value, role.label) for role in ASSIGNABLE_ROLES]
 class NewPersonForm(forms.ModelForm):
     role = forms.ChoiceField(
         label=_("Account type"), choices=ROLE_CHOICES, initial=Role.SECONDARY,
-        help_text=_("Advanced secondary accounts may also buy, pay invoices, download software "
-                    "and see licenses; secondary accounts use the Communication Center and the "
-                    "FAQ."))
+        help_text=_("Secondary accounts correspond with support and read the FAQ. Advanced "
+                    "secondary accounts may also buy, pay invoices, download software and see "
+                    "licenses."))
 
     class Meta:
         model = User
