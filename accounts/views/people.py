@@ -6,6 +6,8 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from ..access import customer_required
@@ -14,10 +16,11 @@ from ..forms.people import HandOverForm, NewPersonForm, PersonForm
 from ..permissions import Capability
 from ..selectors import access_person, people_of_company
 from ..services import people as services
+from .auth import site_url
 
-
-def _site_url(request) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+# The invitation token waits in the session while the address shows this placeholder.
+INVITATION_TOKEN = "accounts.invitation_token"
+INVITATION_URL_TOKEN = "set-password"
 
 
 @customer_required(Capability.MANAGE_ACCOUNTS)
@@ -33,7 +36,7 @@ def person_new(request):
     form = NewPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.invite_person(by=request.membership, site_url=_site_url(request),
+            person = services.invite_person(by=request.membership, site_url=site_url(request),
                                             **form.cleaned_data)
         except AccountsError as error:
             form.add_error(None, error.message)
@@ -63,7 +66,7 @@ def person_edit(request, pk):
     if "resend_invitation" in request.POST:
         try:
             services.resend_invitation(by=request.membership, person=person,
-                                       site_url=_site_url(request))
+                                       site_url=site_url(request))
         except AccountsError as error:
             messages.error(request, error.message)
         else:
@@ -99,10 +102,20 @@ def hand_over_primary(request, pk):
     return redirect("dashboard")
 
 
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
 def accept_invitation(request, uidb64, token):
-    """The invitee sets a password, and is then logged in (ACC-4)."""
+    """The invitee sets a password, and is then logged in (ACC-4).
+
+    As Django's reset view does, the token moves from the address into the session, so that it
+    cannot leak through the Referer header of the page where the password is typed.
+    """
     if request.tenant is None:
         raise Http404
+    if token != INVITATION_URL_TOKEN:
+        request.session[INVITATION_TOKEN] = token
+        return redirect("accounts:accept_invitation", uidb64=uidb64, token=INVITATION_URL_TOKEN)
+    token = request.session.get(INVITATION_TOKEN, "")
     try:
         user = services.invited_person(tenant=request.tenant, uidb64=uidb64, token=token)
     except AccountsError as error:

@@ -41,8 +41,15 @@ def invitation_link(mailoutbox) -> str:
     return LINK.search(message.body).group(0)
 
 
-def path_of(link: str) -> str:
-    return "/" + link.split("/", 3)[3]
+def open_invitation(tenant, link):
+    """A visitor follows the emailed link: a client of their own, and the page they land on."""
+    client = host_client(tenant)
+    return client, client.get("/" + link.split("/", 3)[3], follow=True)
+
+
+def set_password(client, page, password):
+    return client.post(page.request["PATH_INFO"],
+                       {"new_password1": password, "new_password2": password})
 
 
 def says(response, message) -> bool:
@@ -147,12 +154,10 @@ def test_new_account_creates_the_person_and_emails_a_one_time_link(
 def test_invitation_link_sets_the_password_verifies_the_email_and_logs_in(
         tenant, customer, mailoutbox, django_capture_on_commit_callbacks):
     invite(host_client(tenant, customer), django_capture_on_commit_callbacks)
-    path = path_of(invitation_link(mailoutbox))
-    client = host_client(tenant)
-    page = client.get(path)
+    client, page = open_invitation(tenant, invitation_link(mailoutbox))
     assert page.status_code == 200
     assert "nina@acme.example" in page.content.decode()
-    response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = set_password(client, page, NEW_PASSWORD)
     assert response.status_code == 302
     assert response.url == reverse("dashboard")
     assert client.get(reverse("dashboard")).status_code == 200
@@ -161,19 +166,28 @@ def test_invitation_link_sets_the_password_verifies_the_email_and_logs_in(
     assert log_in(tenant, "nina@acme.example", NEW_PASSWORD) == nina
 
 
+def test_the_password_page_address_holds_no_token(
+        tenant, customer, mailoutbox, django_capture_on_commit_callbacks):
+    invite(host_client(tenant, customer), django_capture_on_commit_callbacks)
+    link = invitation_link(mailoutbox)
+    _client, page = open_invitation(tenant, link)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert token not in page.request["PATH_INFO"]
+    assert page.request["PATH_INFO"].endswith("/set-password/")
+
+
 def test_invitation_link_works_only_once(tenant, customer, mailoutbox,
                                          django_capture_on_commit_callbacks):
     invite(host_client(tenant, customer), django_capture_on_commit_callbacks)
-    path = path_of(invitation_link(mailoutbox))
-    host_client(tenant).post(path, {"new_password1": NEW_PASSWORD,
-                                    "new_password2": NEW_PASSWORD})
-    again = host_client(tenant)
-    page = again.get(path)
-    assert page.status_code == 200
-    assert says(page, services.INVALID_INVITATION)
-    response = again.post(path, {"new_password1": "someone else's passphrase",
-                                 "new_password2": "someone else's passphrase"})
+    link = invitation_link(mailoutbox)
+    first, page = open_invitation(tenant, link)
+    again, second_page = open_invitation(tenant, link)
+    set_password(first, page, NEW_PASSWORD)
+    response = set_password(again, second_page, "someone else's passphrase")
+    assert response.status_code == 200
     assert says(response, services.INVALID_INVITATION)
+    _client, reopened = open_invitation(tenant, link)
+    assert says(reopened, services.INVALID_INVITATION)
     assert log_in(tenant, "nina@acme.example", NEW_PASSWORD) is not None
     assert again.get(reverse("dashboard")).status_code == 302
 
@@ -181,33 +195,33 @@ def test_invitation_link_works_only_once(tenant, customer, mailoutbox,
 def test_invitation_refuses_a_weak_password_and_stays_usable(
         tenant, customer, mailoutbox, django_capture_on_commit_callbacks):
     invite(host_client(tenant, customer), django_capture_on_commit_callbacks)
-    path = path_of(invitation_link(mailoutbox))
-    client = host_client(tenant)
-    response = client.post(path, {"new_password1": "123", "new_password2": "123"})
+    client, page = open_invitation(tenant, invitation_link(mailoutbox))
+    response = set_password(client, page, "123")
     assert response.status_code == 200
     assert "This password is too short" in response.content.decode()
     nina = User.objects.for_tenant(tenant).get(email="nina@acme.example")
     assert not nina.has_usable_password()
-    assert client.get(path).status_code == 200
-    assert str(services.INVALID_INVITATION) not in client.get(path).content.decode()
+    assert set_password(client, page, NEW_PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize("uidb64,token", [("zzzz", "abc-def"), ("MTIzNDU2Nzg5", "x-y"),
-                                          ("!!", "!!"), ("OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "a-b")])
-def test_a_made_up_invitation_link_gets_a_clear_page(tenant, uidb64, token):
+                                          ("!!", "!!"), ("OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "a-b"),
+                                          ("MQ", "set-password")])
+def test_a_made_up_invitation_link_gets_a_clear_page(tenant, customer, uidb64, token):
     client = host_client(tenant)
     path = reverse("accounts:accept_invitation", args=[uidb64, token])
-    for response in (client.get(path), client.post(path, {"new_password1": NEW_PASSWORD,
-                                                          "new_password2": NEW_PASSWORD})):
+    for response in (client.get(path, follow=True),
+                     client.post(path, {"new_password1": NEW_PASSWORD,
+                                        "new_password2": NEW_PASSWORD}, follow=True)):
         assert response.status_code == 200
         assert says(response, services.INVALID_INVITATION)
+    assert log_in(tenant, customer.email, NEW_PASSWORD) is None
 
 
 def test_invitation_link_is_no_link_at_another_vendor(
         tenant, other_tenant, customer, mailoutbox, django_capture_on_commit_callbacks):
     invite(host_client(tenant, customer), django_capture_on_commit_callbacks)
-    path = path_of(invitation_link(mailoutbox))
-    page = host_client(other_tenant).get(path)
+    _client, page = open_invitation(other_tenant, invitation_link(mailoutbox))
     assert says(page, services.INVALID_INVITATION)
 
 
@@ -215,7 +229,7 @@ def test_invitation_of_a_disabled_person_does_not_work(
         tenant, customer, mailoutbox, django_capture_on_commit_callbacks):
     invite(host_client(tenant, customer), django_capture_on_commit_callbacks)
     User.objects.for_tenant(tenant).filter(email="nina@acme.example").update(is_active=False)
-    page = host_client(tenant).get(path_of(invitation_link(mailoutbox)))
+    _client, page = open_invitation(tenant, invitation_link(mailoutbox))
     assert says(page, services.INVALID_INVITATION)
 
 
@@ -288,8 +302,8 @@ def test_invitation_can_be_sent_again_until_accepted(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(edit, {"resend_invitation": "1"})
     assert len(mailoutbox) == 2
-    host_client(tenant).post(path_of(LINK.search(mailoutbox[1].body).group(0)),
-                             {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    invitee, page = open_invitation(tenant, LINK.search(mailoutbox[1].body).group(0))
+    set_password(invitee, page, NEW_PASSWORD)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(edit, {"resend_invitation": "1"}, follow=True)
     assert says(response, services.ALREADY_ACCEPTED)
