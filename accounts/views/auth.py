@@ -1,5 +1,4 @@
-"""Login with lockout and the two-factor step, logout, password reset and change, and the
-two-factor settings page (ACC-3); all on the tenant's own host (TEN-5)."""
+"""Login with lockout and the 2FA step, logout, password reset and change, 2FA settings (ACC-3)."""
 import time
 from base64 import b32encode
 from functools import wraps
