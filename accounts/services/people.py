@@ -27,6 +27,7 @@ NO_LONGER_PRIMARY = _("You are no longer the primary account holder of this comp
                       "cannot hand the role over.")
 HAND_OVER_TARGET = _("Hand the primary role over to another active person of your company who "
                      "has accepted their invitation.")
+STAFF_ONLY = _("Only the vendor's staff can appoint a company's primary account holder.")
 PERSON_GONE = _("This person is no longer part of your company.")
 ALREADY_ACCEPTED = _("This person has already set a password; there is no invitation to send.")
 INVALID_INVITATION = _("This invitation link is invalid or has already been used. Ask your "
@@ -47,17 +48,21 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
 invitation_tokens = InvitationTokenGenerator()
 
 
-def _lock_company(by: Membership) -> dict[int, Membership]:
-    """All memberships of ``by``'s company with their people, row-locked in pk order.
+def _locked_memberships(*, tenant_id: int, company_id: int) -> dict[int, Membership]:
+    """All memberships of a company with their people, row-locked (``select_for_update``) in
+    pk order, so that concurrent writers queue up instead of deadlocking."""
+    return {m.pk: m for m in (Membership.objects.for_tenant(tenant_id)
+                              .select_for_update(of=("self",)).select_related("user")
+                              .filter(company_id=company_id).order_by("pk"))}
 
-    Re-checks under the lock that ``by`` may still manage accounts: a concurrent hand-over may
-    have taken the primary role away since the request loaded ``by``.
-    """
+
+def _lock_company(by: Membership) -> dict[int, Membership]:
+    """The locked memberships of ``by``'s company, after re-checking under the lock that ``by``
+    may still manage accounts: a concurrent hand-over may have taken the primary role away
+    since the request loaded ``by``."""
     if not can(by, Capability.MANAGE_ACCOUNTS):
         raise AccountsError(NOT_ALLOWED)
-    locked = {m.pk: m for m in (Membership.objects.for_tenant(by.tenant_id)
-                                .select_for_update(of=("self",)).select_related("user")
-                                .filter(company_id=by.company_id).order_by("pk"))}
+    locked = _locked_memberships(tenant_id=by.tenant_id, company_id=by.company_id)
     current = locked.get(by.pk)
     if current is None or not can(current, Capability.MANAGE_ACCOUNTS):
         raise AccountsError(NO_LONGER_PRIMARY)
@@ -76,7 +81,7 @@ def _require_assignable(role: str) -> None:
         raise AccountsError(ROLE_NOT_OFFERED)
 
 
-def invitation_link(*, user: User, site_url: str) -> str:
+def _invitation_link(*, user: User, site_url: str) -> str:
     """The absolute one-time link at which ``user`` sets their password."""
     path = reverse("accounts:accept_invitation", kwargs={
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
@@ -93,7 +98,7 @@ def _send_invitation(*, by: Membership, person: Membership, site_url: str) -> No
         context={
             "person": user, "inviter": by.user, "company": person.company,
             "role": person.get_role_display(),
-            "link": invitation_link(user=user, site_url=site_url),
+            "link": _invitation_link(user=user, site_url=site_url),
             "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         },
     )
@@ -188,24 +193,46 @@ def update_person(*, by: Membership, person: Membership, role: str, is_active: b
     return target
 
 
+def _move_primary(locked: dict[int, Membership], *, to: Membership) -> Membership:
+    """Make ``to`` the primary of the locked company; the primary before becomes advanced
+    secondary. Demotes before promoting: the database allows one primary per company
+    (membership_one_primary_per_company)."""
+    target = _member(locked, to)
+    if not target.user.is_active or not target.user.email_verified:
+        raise AccountsError(HAND_OVER_TARGET)
+    for member in locked.values():
+        if member.role == Role.PRIMARY and member.pk != target.pk:
+            member.role = Role.ADVANCED
+            member.save(update_fields=["role"])
+    target.role = Role.PRIMARY
+    target.save(update_fields=["role"])
+    return target
+
+
 @transaction.atomic
 def hand_over_primary(*, by: Membership, to: Membership) -> Membership:
     """Make ``to`` the company's primary; ``by``, the primary, becomes advanced secondary (ACC-4).
 
-    Locks all the company's memberships (``select_for_update``) and re-checks under the lock
-    that ``by`` is still the primary, so of two concurrent hand-overs the later one gets
-    NO_LONGER_PRIMARY. ``to`` must be another active person who has accepted their invitation
-    (verified email). Demotes before promoting: the database allows one primary per company
-    (membership_one_primary_per_company).
+    Locks all the company's memberships and re-checks under the lock that ``by`` is still the
+    primary, so of two concurrent hand-overs the later one gets NO_LONGER_PRIMARY. ``to`` must
+    be another active person who has accepted their invitation (verified email).
     """
     locked = _lock_company(by)
-    current, target = locked[by.pk], _member(locked, to)
-    if current.role != Role.PRIMARY:
+    if locked[by.pk].role != Role.PRIMARY:
         raise AccountsError(NO_LONGER_PRIMARY)
-    if target.pk == current.pk or not target.user.is_active or not target.user.email_verified:
+    if to.pk == by.pk:
         raise AccountsError(HAND_OVER_TARGET)
-    current.role = Role.ADVANCED
-    current.save(update_fields=["role"])
-    target.role = Role.PRIMARY
-    target.save(update_fields=["role"])
-    return target
+    return _move_primary(locked, to=to)
+
+
+@transaction.atomic
+def appoint_primary(*, by: User, to: Membership) -> Membership:
+    """Staff of the company's tenant (or a platform superuser) make ``to`` the primary, e.g.
+    when the primary has left; the primary before, if any, becomes advanced secondary (ACC-4).
+
+    The same lock and the same rule for ``to`` as the customer's own hand-over.
+    """
+    if not (by.is_superuser or (by.is_tenant_staff and by.tenant_id == to.tenant_id)):
+        raise AccountsError(STAFF_ONLY)
+    locked = _locked_memberships(tenant_id=to.tenant_id, company_id=to.company_id)
+    return _move_primary(locked, to=to)

@@ -17,7 +17,13 @@ from accounts.errors import AccountsError
 from accounts.models import Membership, Role, User
 from accounts.selectors import access_person, people_of_company
 from accounts.services import people as services
-from tests.accounts.factories import CompanyFactory, TenantFactory, UserFactory, customer_of
+from tests.accounts.factories import (
+    CompanyFactory,
+    StaffFactory,
+    TenantFactory,
+    UserFactory,
+    customer_of,
+)
 from tests.conftest import PASSWORD, host_client
 
 NEW_PASSWORD = "a fresh long passphrase"
@@ -438,6 +444,30 @@ def test_a_stale_primary_cannot_change_the_new_primary(customer, advanced):
 def test_the_database_allows_one_primary_per_company(company, customer, secondary):
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.for_tenant(company.tenant).filter(user=secondary).update(role=Role.PRIMARY)
+
+
+@pytest.mark.parametrize("staff", ["agent", "superuser"])
+def test_staff_appoint_a_companys_primary(request, company, customer, secondary, staff):
+    appointed = services.appoint_primary(by=request.getfixturevalue(staff),
+                                         to=membership(secondary))
+    assert appointed.role == Role.PRIMARY
+    assert membership(secondary).role == Role.PRIMARY
+    assert membership(customer).role == Role.ADVANCED
+
+
+def test_staff_appoint_a_primary_for_a_company_that_has_none(tenant, company, agent, secondary):
+    services.appoint_primary(by=agent, to=membership(secondary))
+    assert membership(secondary).role == Role.PRIMARY
+
+
+def test_only_the_tenants_staff_appoint_a_primary(other_tenant, customer, secondary):
+    outsider = StaffFactory(tenant=other_tenant)
+    for by in (outsider, customer):
+        with pytest.raises(AccountsError) as error:
+            services.appoint_primary(by=by, to=membership(secondary))
+        assert error.value.message == services.STAFF_ONLY
+    assert membership(customer).role == Role.PRIMARY
+    assert membership(secondary).role == Role.SECONDARY
 
 
 # --- another company's or vendor's people -------------------------------------------------
