@@ -94,7 +94,8 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
-OTP_TOTP_ISSUER = SITE_NAME
+# Authenticator apps list the code under the vendor's name the person knows.
+OTP_TOTP_ISSUER = lambda device: device.user.tenant.name if device.user.tenant_id else SITE_NAME  # noqa: E731, E501
 
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
