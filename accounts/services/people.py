@@ -96,8 +96,8 @@ def _send_invitation(*, by: Membership, person: Membership, site_url: str) -> No
         tenant=person.company.tenant, to=user.email, template="accounts/email/invitation",
         language=user.language,
         context={
-            "person": user, "inviter": by.user, "company": person.company,
-            "role": person.get_role_display(),
+            "person": user, "membership": person, "inviter": by.user,
+            "company": person.company,
             "link": _invitation_link(user=user, site_url=site_url),
             "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         },

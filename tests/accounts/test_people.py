@@ -94,6 +94,8 @@ def test_manage_accounts_list_has_a_bounded_number_of_queries(
     client = host_client(tenant, customer)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("accounts:people")).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("accounts:person_edit", args=[customer.pk])).status_code == 200
 
 
 def test_people_of_company_keeps_to_the_company_and_tenant(tenant, other_tenant, company,
@@ -153,6 +155,7 @@ def test_new_account_creates_the_person_and_emails_a_one_time_link(
     (message,) = mailoutbox
     assert message.to == ["nina@acme.example"]
     assert "nina@acme.example" in message.body
+    assert "Acme Shop (Advanced secondary)" in message.body
     assert invitation_link(mailoutbox).startswith(f"http://{tenant.host}/accounts/invitation/")
     assert invitation_link(mailoutbox) in message.alternatives[0][0]
 

@@ -40,6 +40,13 @@ def test_every_role_sees_its_profile_with_the_newsletter_topics(tenant, company,
     assert "All ticket notifications go here" in body
 
 
+def test_profile_page_has_a_bounded_number_of_queries(tenant, customer,
+                                                      django_assert_max_num_queries):
+    client = host_client(tenant, customer)
+    with django_assert_max_num_queries(6):
+        assert client.get(PROFILE).status_code == 200
+
+
 def test_profile_shows_the_time_zone_times_are_shown_in(tenant, customer):
     tenant.policy.time_zone = "America/New_York"
     tenant.policy.save()
