@@ -6,6 +6,7 @@ from django.utils.html import escape
 
 from accounts.errors import AccountsError
 from accounts.models import Role
+from accounts.selectors import offered_languages
 from accounts.services.profile import LANGUAGE_NOT_OFFERED, update_profile
 from tests.accounts.factories import customer_of
 from tests.conftest import host_client
@@ -143,6 +144,13 @@ def test_profile_is_for_customers_not_for_visitors(tenant):
 
 
 # --- the language switch ------------------------------------------------------------------
+
+def test_offered_languages_are_the_tenants_or_all_on_the_platform_host(tenant):
+    tenant.policy.languages = ["it"]
+    tenant.policy.save()
+    assert offered_languages(tenant) == ["it"]
+    assert offered_languages(None) == [code for code, _name in settings.LANGUAGES]
+
 
 def test_visitor_switches_language_by_cookie(tenant):
     client = host_client(tenant)
