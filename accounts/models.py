@@ -125,6 +125,11 @@ class TenantPolicy(models.Model):
                                  choices=time_zone_choices)
     support_email = models.EmailField(_("support email address"), blank=True,
                                       help_text=_("Sender of notifications; replies go here."))
+    privacy_policy = models.TextField(
+        _("Privacy Policy"), blank=True,
+        help_text=_("Shown at registration, where customers must accept it (ACC-2); empty "
+                    "shows a short standard text."),
+    )
     # Labels that the two seeds word differently (SPEC §11); blank means the default wording.
     label_help_desk = models.CharField(_("label: communication center"), max_length=40, blank=True,
                                        help_text=_('e.g. "Communication Center" or "HELP DESK"'))
