@@ -1,5 +1,6 @@
 """The Celery app: broker and beat schedule come from Django settings (CELERY_*)."""
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -8,3 +9,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.local")
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+FILESYSTEM_FOLDERS = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+
+
+@app.on_after_configure.connect
+def make_filesystem_broker_folders(sender, source, **kwargs):
+    """kombu's filesystem transport (the embedded default) fails on folders that do not exist,
+    in the worker and in any process that enqueues a task."""
+    if not source.broker_url.startswith("filesystem://"):
+        return
+    options = source.broker_transport_options or {}
+    for key in FILESYSTEM_FOLDERS:
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
