@@ -1,4 +1,5 @@
-"""Guards for portal views: a tenant host, a logged-in customer, and a role that can (ACC-1)."""
+"""Guards for portal views (a tenant host, a logged-in person, a role that can: ACC-1) and
+authorised fetches that give the same 404 for missing and not-yours (TEN-2)."""
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -6,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .models import Membership
 from .permissions import Capability, can
 from .sections import section_for
 
@@ -40,3 +42,45 @@ def customer_required(capability: Capability | None = None):
 
 def forbidden(request, message: str):
     return render(request, "403.html", {"message": message}, status=403)
+
+
+def tenant_host_required(view):
+    """404 on the platform host: accounts live at a tenant (TEN-1)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.tenant is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def person_required(view):
+    """Any logged-in person on the tenant's host, customer or staff (own password and 2FA)."""
+
+    @tenant_host_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def access_person(membership: Membership, pk: int) -> Membership:
+    """The membership of person ``pk`` (a user id) when ``membership`` may manage them.
+
+    Raises Http404 alike for a missing person, another company's or another tenant's, and for a
+    membership without "Manage accounts" (ACC-4, TEN-2).
+    """
+    if not can(membership, Capability.MANAGE_ACCOUNTS):
+        raise Http404
+    person = (Membership.objects.for_tenant(membership.tenant_id)
+              .filter(company_id=membership.company_id, user_id=pk)
+              .select_related("user", "company")
+              .first())
+    if person is None:
+        raise Http404
+    return person

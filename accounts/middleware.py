@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from .models import Domain, Membership, Tenant
+from .selectors import offered_languages
 
 
 def tenant_for_host(host: str) -> Tenant | None:
@@ -80,9 +81,9 @@ class PersonMiddleware:
     @staticmethod
     def _language(request) -> str | None:
         """The saved language of a logged-in person, else Django's; always one the tenant offers."""
-        offered = request.tenant.policy.languages if request.tenant else None
+        offered = offered_languages(request.tenant)
         user = request.user
         current = user.language if user.is_authenticated else translation.get_language()
-        if offered and current not in offered:
+        if current not in offered:
             return offered[0]
         return current

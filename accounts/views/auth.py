@@ -1,7 +1,6 @@
 """Login with lockout and the 2FA step, logout, password reset and change, 2FA settings (ACC-3)."""
 import time
 from base64 import b32encode
-from functools import wraps
 
 import qrcode
 import qrcode.image.svg
@@ -9,17 +8,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import load_backend, logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.shortcuts import redirect, render
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from ..access import person_required, tenant_host_required
 from ..errors import AccountsError
 from ..forms.auth import (
     CodeForm,
@@ -28,6 +25,7 @@ from ..forms.auth import (
     LoginForm,
     PasswordResetRequestForm,
 )
+from ..links import landing_url, safe_next, site_url
 from ..models import User
 from ..services.auth import (
     change_password,
@@ -55,50 +53,6 @@ RESET_TOKEN = "accounts.password_reset_token"
 RESET_URL_TOKEN = "set-password"
 
 
-def tenant_host_required(view):
-    """404 on the platform host: accounts live at a tenant (TEN-1)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.tenant is None:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def person_required(view):
-    """Any logged-in person on the tenant's host, customer or staff (own password and 2FA)."""
-
-    @tenant_host_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def landing_url(user: User) -> str:
-    """Where a person goes after logging in: staff to the admin, customers to the dashboard."""
-    return reverse("admin:index") if user.is_staff else resolve_url(settings.LOGIN_REDIRECT_URL)
-
-
-def site_url(request) -> str:
-    """Scheme and host of this request; the tenant middleware has matched the host to the
-    tenant, so links built on it lead back to the same tenant."""
-    return f"{request.scheme}://{request.get_host()}"
-
-
-def _safe_next(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
-        return candidate
-    return ""
-
-
 def _posted(request):
     return request.POST if request.method == "POST" else None
 
@@ -107,7 +61,7 @@ def _posted(request):
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request):
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     if request.user.is_authenticated and request.method != "POST":
         return redirect(next_url or landing_url(request.user))
     form = LoginForm(_posted(request))

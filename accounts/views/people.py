@@ -10,13 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from ..access import customer_required
+from ..access import access_person, customer_required
 from ..errors import AccountsError
 from ..forms.people import HandOverForm, NewPersonForm, PersonForm
+from ..links import site_url
 from ..permissions import Capability
-from ..selectors import access_person, people_of_company
+from ..selectors import people_of_company
 from ..services import people as services
-from .auth import site_url
 
 # The invitation token waits in the session while the address shows this placeholder.
 INVITATION_TOKEN = "accounts.invitation_token"

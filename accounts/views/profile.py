@@ -3,13 +3,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..access import customer_required
 from ..errors import AccountsError
 from ..forms.profile import LanguageForm, ProfileForm
+from ..links import safe_next
 from ..permissions import Capability
 from ..services.profile import LANGUAGE_NOT_OFFERED, set_person_language, update_profile
 
@@ -32,11 +32,7 @@ def edit_profile(request):
 def set_language(request):
     """Switch the language among those the tenant offers: a cookie for everyone, and the
     person's saved language when logged in (the middleware activates that one for them)."""
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        next_url = reverse("dashboard")
-    response = redirect(next_url)
+    response = redirect(safe_next(request) or reverse("dashboard"))
     form = LanguageForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
         messages.error(request, LANGUAGE_NOT_OFFERED)

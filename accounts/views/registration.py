@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from ..access import customer_required
+from ..access import customer_required, tenant_host_required
 from ..errors import AccountsError
 from ..forms.registration import RegistrationForm
+from ..links import landing_url, site_url
 from ..services.auth import log_in
 from ..services.registration import confirm_email, register_customer, resend_verification_email
-from .auth import landing_url, site_url, tenant_host_required
 
 
 @tenant_host_required

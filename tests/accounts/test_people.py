@@ -15,7 +15,8 @@ from django.utils.html import escape
 
 from accounts.errors import AccountsError
 from accounts.models import Membership, Role, User
-from accounts.selectors import access_person, people_of_company
+from accounts.access import access_person
+from accounts.selectors import people_of_company
 from accounts.services import people as services
 from tests.accounts.factories import (
     CompanyFactory,
