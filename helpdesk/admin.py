@@ -1,20 +1,18 @@
-"""Admin for operations records: platform superusers only."""
+"""Admin for operations records: platform superusers only (not in STAFF_PERMISSIONS)."""
 from django.contrib import admin
+
+from accounts.admin_base import TenantScopedAdmin
 
 from .models import JobRun
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(TenantScopedAdmin):
     list_display = ["job", "tenant", "started_at", "duration_ms", "counts", "host"]
+    list_select_related = ["tenant"]
     list_filter = ["job"]
+    search_fields = ["job", "host"]
     date_hierarchy = "started_at"
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False
