@@ -61,9 +61,12 @@ def manage(*args: str) -> None:
 
 
 def stop_server(server: subprocess.Popen) -> None:
-    """Interrupt the whole group: runserver's autoreloader runs the real server as a child."""
+    """Terminate the whole group: runserver's autoreloader runs the real server as a child.
+
+    SIGTERM rather than SIGINT, which a script started in the background inherits as ignored.
+    """
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGINT)
+        os.killpg(server.pid, signal.SIGTERM)
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
@@ -106,7 +109,7 @@ def run(port: int) -> int:
         if server is not None:
             stop_server(server)
         stop_worker(worker)
-    return 0 if code in (0, -signal.SIGINT) else code
+    return 0 if code in (0, -signal.SIGTERM) else code
 
 
 def test(pytest_args: list[str]) -> int:
