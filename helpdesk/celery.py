@@ -4,7 +4,10 @@ from pathlib import Path
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.local")
+# Importing any helpdesk module runs this first, helpdesk.wsgi included: a server started without
+# DJANGO_SETTINGS_MODULE must get production's checks, never local's DEBUG. manage.py and dev.py
+# choose local for development themselves.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.production")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
