@@ -4,34 +4,49 @@ A missing or malformed variable stops start-up with one line naming it
 (see ``helpdesk.settings.require``).
 """
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, MIDDLEWARE, env
 from .require import require
 
 DEBUG = False
-SECRET_KEY = require("SECRET_KEY", env.str, check=lambda v: len(v) >= 50 and len(set(v)) >= 5,
-                     hint="at least 50 characters with 5 different ones")
-ALLOWED_HOSTS = require("ALLOWED_HOSTS", env.list, check=bool, hint="a comma-separated list")
-BASE_DOMAIN = require("BASE_DOMAIN", env.str, check=lambda v: "." in v and "/" not in v,
+
+# REQUIRED VARIABLES
+# ------------------------------------------------------------------------------
+SECRET_KEY = require(
+    "SECRET_KEY", env.str,
+    check=lambda v: len(v) >= 50 and len(set(v)) >= 5 and not v.startswith("django-insecure-"),
+    hint="a random string of at least 50 characters",
+)
+ALLOWED_HOSTS = require("ALLOWED_HOSTS", env.list, check=lambda v: bool(v) and "*" not in v,
+                        hint="a comma-separated list of host names, without *")
+BASE_DOMAIN = require("BASE_DOMAIN", env.str,
+                      check=lambda v: "." in v.strip(".") and "/" not in v and ":" not in v,
                       hint="a domain such as helpdesk.example.com")
 DATABASES["default"] = require(
     "DATABASE_URL", env.db, check=lambda v: v["ENGINE"] == "django.db.backends.postgresql",
     hint="a postgres:// URL",
 )
-DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 10, "timeout": 10}}
+# psycopg's pool instead of persistent connections; options given in the URL are kept.
+DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    "min_size": env.int("DATABASE_POOL_MIN", default=2),
+    "max_size": env.int("DATABASE_POOL_MAX", default=10),
+    "timeout": 10,
+}
+# base.py has already pointed the cache and Celery's broker at it.
 REDIS_URL = require("REDIS_URL", env.str, check=lambda v: v.startswith(("redis://", "rediss://")),
-                    hint="a redis:// URL")
-CELERY_BROKER_URL = REDIS_URL
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                      "LOCATION": REDIS_URL}}
+                    hint="a redis:// or rediss:// URL")
 vars().update(require("EMAIL_URL", env.email_url, check=lambda v: bool(v.get("EMAIL_HOST")),
-                      hint="an smtp:// or smtp+tls:// URL"))
+                      hint="an smtp:// or smtp+tls:// URL with a host"))
 FIELD_ENCRYPTION_KEY = require("FIELD_ENCRYPTION_KEY", env.str,
-                               check=lambda v: len(v) >= 32, hint="at least 32 characters")
+                               check=lambda v: len(v) >= 32 and v != SECRET_KEY,
+                               hint="at least 32 characters, not the SECRET_KEY")
 
 # SECURITY
 # ------------------------------------------------------------------------------
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# /healthz answers load balancers that probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -41,7 +56,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://*.{BA
 
 # STATIC
 # ------------------------------------------------------------------------------
+# gunicorn serves the collected, hashed and compressed files itself: no separate file server.
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
