@@ -1,9 +1,11 @@
 """TenantScopedAdmin: admin pages that show staff only their own tenant's rows (TEN-2, TEN-4),
 and the table of what each staff role may do there."""
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from .models import StaffRole, Tenant
@@ -268,9 +270,20 @@ class TenantScopedAdmin(TenantScoping, admin.ModelAdmin):
         return self.permits(request, DELETE, obj)
 
 
+class TenantScopedInlineFormSet(BaseInlineFormSet):
+    """The hidden row id of each inline form accepts only the rows the formset shows."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row_id = form.fields.get(self._pk_field.name)
+        if isinstance(row_id, forms.ModelChoiceField):
+            row_id.queryset = self.get_queryset()
+
+
 class TenantScopedInline(TenantScoping, admin.TabularInline):
     """The base of every inline; ``obj`` in the permission checks is the parent row."""
 
+    formset = TenantScopedInlineFormSet
     extra = 0
 
     def get_queryset(self, request):
