@@ -4,6 +4,7 @@ variable with one line naming it, passes `check --deploy`, and the embedded defa
 Each case runs in a subprocess with a clean environment, as a server would start.
 """
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,12 @@ MANAGE_CHECK = [sys.executable, "manage.py", "check", "--deploy", "--fail-level"
 IMPORT_WSGI = [sys.executable, "-c", "import helpdesk.wsgi"]
 
 
+def required_variables() -> set[str]:
+    """The variables production.py requires, read from its require() calls."""
+    source = (ROOT / "helpdesk" / "settings" / "production.py").read_text()
+    return set(re.findall(r'require\(\s*"([A-Z_]+)"', source))
+
+
 def start(command, *, settings="helpdesk.settings.production", **variables):
     """Run ``command`` in the project with only ``variables`` set, as a fresh server would;
     ``settings=None`` leaves DJANGO_SETTINGS_MODULE unset."""
@@ -63,6 +70,10 @@ def print_setting(expression, *, settings="helpdesk.settings.production", **vari
     result = start([sys.executable, "-c", code], settings=settings, **variables)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def test_these_tests_cover_every_variable_production_requires():
+    assert set(REQUIRED) == required_variables()
 
 
 def test_production_settings_pass_the_deployment_checks_without_a_warning():
