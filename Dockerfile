@@ -3,17 +3,16 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
     PATH=/app/.venv/bin:$PATH \
     DATA_DIR=/app/data
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml's pins (read by dev.py), so code changes reuse the layer.
+# Dependencies first, so that a code change reuses this layer: .venv with pyproject.toml's pins,
+# installed by the same code as `python3 dev.py run`.
 COPY pyproject.toml dev.py ./
-RUN python -m venv .venv \
-    && python -c "import dev; print('\n'.join(dev.requirements({'main'})))" > /tmp/requirements.txt \
-    && pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+RUN python -c "import dev; dev.ensure_venv({'main'})"
 
 COPY . .
 RUN useradd --create-home --uid 1000 helpdesk \

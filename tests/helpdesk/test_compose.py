@@ -109,5 +109,4 @@ def test_dockerfile_builds_on_python_311_slim_with_pyproject_pins():
 
     assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.MULTILINE)
     assert "COPY pyproject.toml dev.py" in dockerfile
-    assert "dev.requirements({'main'})" in dockerfile
-    assert "pip install" in dockerfile
+    assert "dev.ensure_venv({'main'})" in dockerfile
