@@ -81,7 +81,7 @@ class DomainAdmin(TenantScopedAdmin):
 class TenantPolicyForm(forms.ModelForm):
     languages = forms.MultipleChoiceField(
         label=_("languages"), choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple,
-        help_text=_("The languages customers can choose; the first is the default."))
+        help_text=_("The languages customers can choose from."))
     business_weekdays = forms.TypedMultipleChoiceField(
         label=_("business weekdays"), coerce=int, choices=list(WEEKDAYS.items()),
         widget=forms.CheckboxSelectMultiple)
