@@ -56,7 +56,6 @@ class TenantAdmin(TenantScopedAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     inlines = [DomainInline]
-
     readonly_fields = ["created_at"]
 
     def get_fields(self, request, obj=None):
