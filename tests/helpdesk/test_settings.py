@@ -3,13 +3,20 @@ variable with one line naming it, passes `check --deploy`, and the embedded defa
 
 Each case runs in a subprocess with a clean environment, as a server would start.
 """
+import http.client
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
+
+from tests.helpdesk.test_celery import redis_url_or_skip
+from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -156,3 +163,74 @@ def test_embedded_default_needs_no_variables(tmp_path):
     assert broker == "filesystem://"
     assert cache == "django.core.cache.backends.locmem.LocMemCache"
     assert debug is True
+
+
+# What a TLS-terminating proxy adds to every request it forwards.
+VIA_TLS_PROXY = {"X-Forwarded-Proto": "https"}
+HASHED_STYLESHEET = re.compile(rb'href="(/static/vendor/bootstrap/bootstrap\.min\.\w{12}\.css)"')
+
+
+def database_url() -> str:
+    """The test database as a postgres:// URL, for a server in another process."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def get(port, path, host, **headers):
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    client.request("GET", path, headers={"Host": host, **headers})
+    response = client.getresponse()
+    return response.status, dict(response.getheaders()), response.read()
+
+
+def wait_until_serving(server, port):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn exited with {server.returncode}")
+        try:
+            return get(port, "/healthz", "helpdesk.test")
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail("gunicorn did not answer within 30 s")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_gunicorn_serves_the_portal_and_its_static_files_under_production_settings(
+        transactional_db, tenant, tmp_path):
+    """The deployment path end to end: collectstatic, gunicorn helpdesk.wsgi behind a TLS proxy."""
+    variables = {**GOOD, "DATABASE_URL": database_url(), "REDIS_URL": redis_url_or_skip(),
+                 "BASE_DOMAIN": "helpdesk.test", "ALLOWED_HOSTS": "helpdesk.test,.helpdesk.test",
+                 "DATA_DIR": str(tmp_path)}
+    collected = start([sys.executable, "manage.py", "collectstatic", "--noinput"], **variables)
+    assert collected.returncode == 0, collected.stderr
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "helpdesk.wsgi", "--bind",
+         f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT, env={"PATH": os.environ["PATH"], "HOME": str(ROOT), **variables},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        health = wait_until_serving(server, port)
+        host = f"{tenant.slug}.helpdesk.test"
+        plain = get(port, "/accounts/login/", host)
+        status, headers, body = get(port, "/accounts/login/", host, **VIA_TLS_PROXY)
+        css = HASHED_STYLESHEET.search(body)
+        static = get(port, css.group(1).decode(), host, **VIA_TLS_PROXY,
+                     **{"Accept-Encoding": "gzip"}) if css else None
+    finally:
+        server.terminate()
+        server.wait(30)
+
+    assert health[0] == 200
+    assert plain[0] == 301
+    assert plain[1]["Location"] == f"https://{host}/accounts/login/"
+    assert status == 200
+    assert "Strict-Transport-Security" in headers
+    assert "Secure" in headers["Set-Cookie"]
+    assert css, "the page links the hashed, collected stylesheet"
+    assert static[0] == 200
+    assert static[1]["Content-Encoding"] == "gzip"
+    assert "immutable" in static[1]["Cache-Control"]
