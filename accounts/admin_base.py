@@ -3,7 +3,7 @@ and the table of what each staff role may do there."""
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import BadRequest, FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,7 @@ STAFF_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 OTHER_TENANT_ROW = _("Choose a record of the same vendor.")
+NUL = "\x00"
 
 
 def is_platform_superuser(user) -> bool:
@@ -232,6 +233,17 @@ class TenantScopedAdmin(TenantScoping, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return self.scoped_queryset(request)
+
+    def changelist_view(self, request, extra_context=None):
+        """A NUL character cannot be stored or searched for (PostgreSQL refuses it): 400."""
+        if any(NUL in key or NUL in value
+               for key, values in request.GET.lists() for value in values):
+            raise BadRequest("NUL in a changelist parameter")
+        return super().changelist_view(request, extra_context)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also answers autocomplete; a NUL character cannot match anything stored."""
+        return super().get_search_results(request, queryset, search_term.replace(NUL, ""))
 
     def get_form(self, request, obj=None, **kwargs):
         return bind_form(super().get_form(request, obj, **kwargs), admin_scope(request))

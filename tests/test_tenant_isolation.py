@@ -48,8 +48,10 @@ from tests.helpdesk.factories import JobRunFactory
 from tests.licenses.factories import LicenseFactory, ProductFactory, ProductVersionFactory
 
 MARK = "zzbleak"
-# Searches use a stem of the marker, so that a search box showing the term is no leak.
+# Searches use a stem of the marker, so that a search box showing the term is no leak; and a
+# NUL character, which PostgreSQL refuses to compare.
 SEARCH = MARK[:-2]
+TERMS = ("", SEARCH, "a\x00")
 Rows = dict[type[models.Model], set]
 
 
@@ -200,6 +202,10 @@ class Walk:
     requests: int = 0
     walked: set = field(default_factory=set)  # URL patterns, admins, autocomplete fields
     problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        # Collect every server error (logged with its traceback) instead of stopping at one.
+        self.client.raise_request_exception = False
 
     def request(self, method: str, path: str, data=None, what: str = ""):
         if self.user is not None and "_auth_user_id" not in self.client.session:
@@ -397,7 +403,7 @@ def filter_parameters(superuser_client: Client, model, world: World) -> Iterator
                                  .values_list(path, flat=True)})
             else:
                 values = [value for value, _label in spec.lookup_choices]
-            for value in values:
+            for value in [*values, "a\x00"]:
                 yield {parameter: value}
 
 
@@ -409,7 +415,8 @@ def walk_admin(walk: Walk, world: World, superuser_client: Client) -> None:
         walk.walked.add(f"admin {model._meta.label}")
         listing = admin_url(model, "changelist")
         walk.request("get", listing)
-        walk.request("get", f"{listing}?{urlencode({'q': SEARCH, '_facets': '1'})}")
+        for term in TERMS:
+            walk.request("get", f"{listing}?{urlencode({'q': term, '_facets': '1'})}")
         for parameters_ in filter_parameters(superuser_client, model, world):
             walk.request("get", f"{listing}?{urlencode(parameters_)}")
         add = walk.request("get", admin_url(model, "add"))
@@ -443,7 +450,7 @@ def walk_autocomplete(walk: Walk, world: World) -> None:
                     and relation.related_model in admin.site._registry):
                 continue
             walk.walked.add(f"autocomplete {model._meta.label}.{relation.name}")
-            for term in ("", SEARCH):
+            for term in TERMS:
                 response = walk.request("get", "/admin/autocomplete/?" + urlencode({
                     "app_label": model._meta.app_label, "model_name": model._meta.model_name,
                     "field_name": relation.name, "term": term}))
