@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from .require import optional
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
@@ -37,7 +39,8 @@ SITE_NAME = env.str("SITE_NAME", default="Vendor Helpdesk")
 # DATABASES
 # ------------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+    "default": optional("DATABASE_URL", env.db, default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}",
+                        hint="a postgres:// or sqlite:/// URL", check=lambda v: bool(v["ENGINE"])),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
     "helpdesk",
     "accounts",
     "licenses",
+    "tickets",
 ]
 
 # AUTHENTICATION
@@ -95,7 +99,7 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
 # Authenticator apps list the code under the vendor's name the person knows.
-OTP_TOTP_ISSUER = lambda device: device.user.tenant.name if device.user.tenant_id else SITE_NAME  # noqa: E731, E501
+OTP_TOTP_ISSUER = lambda device: device.user.tenant.name if device.user.tenant_id else SITE_NAME  # noqa: E731
 
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
@@ -158,7 +162,8 @@ FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 
 # EMAIL
 # ------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+vars().update(optional("EMAIL_URL", env.email_url, default="consolemail://",
+                       hint="an smtp://, smtp+tls:// or consolemail:// URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,5 +1,6 @@
 """Reading required production variables: a missing or malformed one is a one-line error."""
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,23 @@ def require(name: str, read: Callable[[str], Any], *, check: Callable[[Any], boo
         ok = check(value)
     except (ImproperlyConfigured, ValueError, KeyError, TypeError):
         ok = False
+    if not ok:
+        raise ImproperlyConfigured(f"{name} is malformed: expected {hint}.")
+    return value
+
+
+def optional(name: str, read: Callable[..., Any], *, default: str, hint: str,
+             check: Callable[[Any], bool] = bool):
+    """``read(name)`` with a default for the embedded setup; a malformed value is one line."""
+    if not os.environ.get(name, "").strip():
+        return read(name, default=default)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # django-environ warns before we can name the variable
+        try:
+            value = read(name)
+            ok = check(value)
+        except (ImproperlyConfigured, ValueError, KeyError, TypeError):
+            ok = False
     if not ok:
         raise ImproperlyConfigured(f"{name} is malformed: expected {hint}.")
     return value

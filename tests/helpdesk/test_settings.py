@@ -45,6 +45,8 @@ MALFORMED = [
     ("DATABASE_URL", "mysql://helpdesk@db.example.com/helpdesk"),
     ("REDIS_URL", "http://x"),
     ("EMAIL_URL", "consolemail://"),
+    ("EMAIL_URL", "http://x"),
+    ("DATABASE_URL", "garbage"),
     ("FIELD_ENCRYPTION_KEY", "too-short"),
     ("FIELD_ENCRYPTION_KEY", GOOD["SECRET_KEY"]),
 ]
@@ -118,6 +120,17 @@ def test_a_malformed_production_variable_stops_start_up_with_one_line_naming_it(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"Configuration error: {name} is malformed: expected ")
+
+
+@pytest.mark.parametrize(("name", "value"), [("DATABASE_URL", "garbage"),
+                                             ("EMAIL_URL", "http://x")])
+def test_a_malformed_optional_variable_stops_the_embedded_setup_with_one_line(name, value):
+    result = start([sys.executable, "manage.py", "check"], settings="helpdesk.settings.local",
+                   **{name: value})
+
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"Configuration error: {name} is malformed: expected ")
 
 
 def test_wsgi_refuses_a_malformed_variable_the_same_way():
