@@ -21,6 +21,7 @@ from accounts.models import (
 )
 from accounts.services.tenants import create_tenant
 from licenses.models import License, LicenseStatus, Product, ProductKind, ProductVersion
+from tickets.models import Kind, TicketType
 
 PASSWORD = "demo-helpdesk-2026"
 
@@ -41,6 +42,12 @@ TENANTS = {
             "LiteCommerce": [("3.0", "3.0.4", 2025, 9)],
         },
         "addons": ["X-Cart Add-on: One Page Checkout", "X-Cart Skin: Fashion"],
+        # Seed 000's ticket types, each routed to its department (T-1, T-14).
+        "ticket_types": [("Tech support question", Kind.SUPPORT, "Technical support", True),
+                         ("Sales question", Kind.SALES, "Sales", True),
+                         ("Project question", Kind.PROJECT, "Projects", True),
+                         ("Generic", Kind.GENERIC, "Technical support", True),
+                         ("LOG", Kind.LOG, "Technical support", False)],
     },
     "magespecialist": {
         "name": "MageSpecialist",
@@ -64,6 +71,9 @@ TENANTS = {
         "products": {"Magento Extension Pack": [("2.4", "2.4.6", 2025, 4),
                                                 ("2.4", "2.4.7", 2026, 5)]},
         "addons": ["MageSpecialist Module: Advanced Search"],
+        # Seed 004 shows no type field: the department chosen decides the type.
+        "ticket_types": [("Technical", Kind.SUPPORT, "Technical Dept.", True),
+                         ("Sales", Kind.SALES, "Sales Dept.", True)],
     },
 }
 
@@ -114,6 +124,7 @@ def seed_demo() -> list[Login]:
                 Membership.objects.create(tenant=tenant, user=user, company=company, role=role)
             logins.append(Login(slug, role.label, email))
         _seed_catalogue(tenant, company, spec)
+        _seed_ticket_types(tenant, spec)
     if not User.objects.filter(tenant=None, email="admin@platform.example").exists():
         User.objects.create_superuser("admin@platform.example", PASSWORD, first_name="Platform",
                                       last_name="Admin", email_verified_at=timezone.now())
@@ -146,6 +157,15 @@ def _seed_catalogue(tenant, company, spec) -> None:
             defaults={"tenant": tenant, "company": company, "product": product,
                       "parent": main_license,
                       "status": LicenseStatus.PENDING if n == 1 else LicenseStatus.ACTIVE})
+
+
+def _seed_ticket_types(tenant, spec) -> None:
+    departments = {d.name: d for d in Department.objects.for_tenant(tenant)}
+    for position, (name, kind, department, selectable) in enumerate(spec["ticket_types"]):
+        TicketType.objects.for_tenant(tenant).get_or_create(
+            name=name, defaults={"tenant": tenant, "kind": kind, "position": position,
+                                 "department": departments[department],
+                                 "customer_selectable": selectable})
 
 
 def demo_url(slug: str, port: int = 8000) -> str:

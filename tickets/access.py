@@ -1,0 +1,25 @@
+"""Authorised fetches of tickets: the same 404 for missing and not-yours (TEN-2)."""
+from django.http import Http404
+
+from accounts.models import Membership
+
+from .models import AccessInfo, Ticket
+
+
+def access_ticket(membership: Membership, number: int) -> Ticket:
+    """The ticket ``number`` of the person's company at their tenant, or Http404."""
+    ticket = (Ticket.objects.for_tenant(membership.tenant_id)
+              .select_related("type", "department", "product_version__product", "assignee",
+                              "split_from", "merged_into")
+              .filter(company_id=membership.company_id, number=number).first())
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def access_access_info(membership: Membership, ticket: Ticket, pk: int) -> AccessInfo:
+    info = (AccessInfo.objects.for_tenant(membership.tenant_id).select_related("ticket")
+            .filter(ticket=ticket, pk=pk).first())
+    if info is None:
+        raise Http404
+    return info

@@ -1,0 +1,13 @@
+"""Writers of the append-only TicketEvent rows (T-3): who, when, what, from, to, why."""
+from .models import Message, Ticket, TicketEvent
+
+
+def record_event(ticket: Ticket, kind: str, *, by=None, from_status: str = "",
+                 to_status: str = "", reason: str = "", message: Message | None = None,
+                 **data) -> TicketEvent:
+    """Append one event to ``ticket``'s history; ``by`` None means the helpdesk itself."""
+    return TicketEvent.objects.create(
+        tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, actor=by,
+        from_status=from_status, to_status=to_status, reason=str(reason)[:255],
+        message=message, data=data,
+    )
