@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", portal.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("licenses/", include("licenses.urls")),
+    path("tickets/", include("tickets.urls")),
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

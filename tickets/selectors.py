@@ -3,11 +3,7 @@ import datetime
 
 from django.db.models import (
     Case,
-    DecimalField,
-    ExpressionWrapper,
-    F,
     IntegerField,
-    Q,
     QuerySet,
     Value,
     When,
@@ -95,26 +91,3 @@ def company_attachments(tenant: Tenant, company: Company) -> QuerySet[Attachment
     return (Attachment.objects.for_tenant(tenant)
             .filter(message__ticket__company=company, message__internal=False)
             .select_related("message__ticket").order_by("-message__created_at"))
-
-
-def ticket_queue(tenant: Tenant, *, now: datetime.datetime | None = None) -> QuerySet[Ticket]:
-    """The staff queue (T-7, T-15): HotRush by due time, then overdue first responses,
-    then the effective score (priority weight + company offset), then age."""
-    now = now or timezone.now()
-    open_statuses = [s for s in Status if s != Status.CLOSED]
-    return (Ticket.objects.for_tenant(tenant).filter(status__in=open_statuses)
-            .select_related("company", "type", "department", "assignee")
-            .annotate(
-                rush=Case(When(hotrush=True, then=Value(0)), default=Value(1),
-                          output_field=IntegerField()),
-                rush_due=Case(When(hotrush=True, then=F("first_response_due_at")),
-                              default=Value(None)),
-                overdue=Case(When(Q(first_response_at__isnull=True,
-                                    first_response_due_at__lt=now), then=Value(0)),
-                             default=Value(1), output_field=IntegerField()),
-                score=ExpressionWrapper(PRIORITY_WEIGHT + F("company__priority_offset"),
-                                        output_field=DecimalField(max_digits=6,
-                                                                  decimal_places=3)),
-            )
-            .order_by("rush", F("rush_due").asc(nulls_last=True), "overdue", "-score",
-                      "created_at"))
