@@ -455,15 +455,39 @@ class Membership(TenantOwned):
         return f"{self.user} ({self.get_role_display()}, {self.company})"
 
 
-class LoginThrottle(TenantOwned):
-    """Failed logins for one email at one tenant, whether or not such a person exists (ACC-3)."""
+class LoginThrottleManager(models.Manager):
+    def for_tenant(self, tenant):
+        if tenant is None:
+            raise UnscopedQuery("LoginThrottle.objects.for_tenant() needs a tenant")
+        return self.get_queryset().filter(tenant=tenant)
 
+    def for_host(self, tenant: Tenant | None):
+        """A tenant's rows, or the platform host's (tenant None) where superusers log in."""
+        if tenant is None:
+            return self.get_queryset().filter(tenant__isnull=True)
+        return self.for_tenant(tenant)
+
+
+class LoginThrottle(models.Model):
+    """Failed logins for one email at one host, whether or not such a person exists (ACC-3).
+
+    The host is a tenant's, or the platform host's (``tenant`` empty), where only platform
+    superusers log in.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+")
     email = models.CharField(max_length=254)
     failures = models.PositiveIntegerField(default=0)
     first_failure_at = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)
 
+    all_tenants = models.Manager()
+    objects = LoginThrottleManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "email"], name="login_throttle_unique"),
+            models.UniqueConstraint(fields=["email"], condition=models.Q(tenant__isnull=True),
+                                    name="login_throttle_unique_platform"),
         ]

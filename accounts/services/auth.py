@@ -57,14 +57,14 @@ def _lock_message() -> str:
     return LOGIN_LOCKED % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
 
 
-def is_login_locked(*, tenant: Tenant, email: str) -> bool:
+def is_login_locked(*, tenant: Tenant | None, email: str) -> bool:
     """True while ``email`` at ``tenant`` is locked out, whether or not such a person exists."""
-    return (LoginThrottle.objects.for_tenant(tenant)
+    return (LoginThrottle.objects.for_host(tenant)
             .filter(email=normalize_email(email), locked_until__gt=timezone.now()).exists())
 
 
 @transaction.atomic
-def record_login_failure(*, tenant: Tenant, email: str) -> bool:
+def record_login_failure(*, tenant: Tenant | None, email: str) -> bool:
     """Count one failed attempt; lock after ``LOGIN_FAILURE_LIMIT`` within the window.
 
     Holds the throttle row with ``select_for_update`` so that parallel attempts all count.
@@ -72,7 +72,7 @@ def record_login_failure(*, tenant: Tenant, email: str) -> bool:
     """
     now = timezone.now()
     window = datetime.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    throttle, created = (LoginThrottle.objects.for_tenant(tenant).select_for_update()
+    throttle, created = (LoginThrottle.objects.for_host(tenant).select_for_update()
                          .get_or_create(tenant=tenant, email=normalize_email(email),
                                         defaults={"first_failure_at": now}))
     window_over = throttle.first_failure_at <= now - window or (
@@ -87,11 +87,11 @@ def record_login_failure(*, tenant: Tenant, email: str) -> bool:
     return throttle.locked_until is not None
 
 
-def clear_login_failures(*, tenant: Tenant, email: str) -> None:
-    LoginThrottle.objects.for_tenant(tenant).filter(email=normalize_email(email)).delete()
+def clear_login_failures(*, tenant: Tenant | None, email: str) -> None:
+    LoginThrottle.objects.for_host(tenant).filter(email=normalize_email(email)).delete()
 
 
-def _refuse(*, tenant: Tenant, email: str, message) -> None:
+def _refuse(*, tenant: Tenant | None, email: str, message) -> None:
     locked = record_login_failure(tenant=tenant, email=email)
     raise AccountsError(_lock_message() if locked else message)
 
@@ -112,7 +112,7 @@ def check_password_step(*, request, email: str, password: str) -> User:
     return user
 
 
-def check_code_step(*, tenant: Tenant, user: User, code: str) -> None:
+def check_code_step(*, tenant: Tenant | None, user: User, code: str) -> None:
     """Accept a current TOTP code or an unused recovery code (which is then used up).
 
     Wrong codes count toward the same lockout as wrong passwords (ACC-3).

@@ -57,10 +57,10 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-@tenant_host_required
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request):
+    """Log in at a tenant's host; on the platform host only platform superusers can."""
     next_url = safe_next(request)
     if request.user.is_authenticated and request.method != "POST":
         return redirect(next_url or landing_url(request.user))
@@ -74,7 +74,7 @@ def login_view(request):
         else:
             if has_two_factor(user):
                 request.session[PENDING_LOGIN] = {
-                    "user": user.pk, "tenant": request.tenant.pk, "backend": user.backend,
+                    "user": user.pk, "tenant": _host_key(request), "backend": user.backend,
                     "next": next_url, "since": time.time(),
                 }
                 return redirect("accounts:login_code")
@@ -83,10 +83,14 @@ def login_view(request):
     return render(request, "accounts/auth/login.html", {"form": form, "next": next_url})
 
 
+def _host_key(request) -> int | None:
+    return request.tenant.pk if request.tenant else None
+
+
 def _pending_login(request) -> tuple[User, dict] | None:
     """The person who gave the right password here moments ago, if still allowed to log in."""
     pending = request.session.get(PENDING_LOGIN)
-    if (not pending or pending["tenant"] != request.tenant.pk
+    if (not pending or pending["tenant"] != _host_key(request)
             or time.time() - pending["since"] > PENDING_LOGIN_SECONDS):
         request.session.pop(PENDING_LOGIN, None)
         return None
@@ -97,7 +101,6 @@ def _pending_login(request) -> tuple[User, dict] | None:
     return user, pending
 
 
-@tenant_host_required
 @never_cache
 def login_code(request):
     pending = _pending_login(request)
@@ -118,7 +121,6 @@ def login_code(request):
     return render(request, "accounts/auth/login_code.html", {"form": form})
 
 
-@tenant_host_required
 @require_POST
 def logout_view(request):
     logout(request)

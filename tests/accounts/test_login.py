@@ -92,8 +92,13 @@ def test_session_of_tenant_a_carried_to_tenant_b_is_not_logged_in_there(tenant, 
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_login_is_only_on_a_tenant_host(db):
-    assert host_client(None).get("/accounts/login/").status_code == 404
+def test_the_platform_hosts_login_offers_no_registration_or_reset(db):
+    response = host_client(None).get("/accounts/login/")
+    assert response.status_code == 200
+    assert b"/accounts/register/" not in response.content
+    assert b"/accounts/password/reset/" not in response.content
+    assert host_client(None).get("/accounts/register/").status_code == 404
+    assert host_client(None).get("/accounts/password/reset/").status_code == 404
 
 
 def test_login_page_links_to_registration_and_password_reset(tenant,
@@ -212,3 +217,28 @@ def test_parallel_failures_are_all_counted():
     assert throttle.failures == attempts
     assert throttle.locked_until is not None
     assert not User.objects.for_tenant(tenant).exists()
+
+
+def test_platform_superuser_logs_in_on_the_platform_host_and_reaches_the_admin(superuser):
+    client = host_client(None)
+    response = client.post("/accounts/login/?next=/admin/",
+                           {"email": superuser.email, "password": PASSWORD})
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_tenant_people_cannot_log_in_on_the_platform_host(customer, agent):
+    for person in (customer, agent):
+        client = host_client(None)
+        response = client.post("/accounts/login/", {"email": person.email, "password": PASSWORD})
+        assert response.status_code == 200
+        assert str(LOGIN_FAILED) in response.content.decode()
+        assert client.get("/admin/").status_code == 302
+
+
+def test_failures_on_the_platform_host_lock_it_out_separately(tenant, settings):
+    client = host_client(None)
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"email": "root@platform.example", "password": "x"})
+    assert LoginThrottle.objects.for_host(None).get().locked_until is not None
+    assert not LoginThrottle.objects.for_host(tenant).exists()
