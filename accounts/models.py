@@ -491,3 +491,6 @@ class LoginThrottle(models.Model):
             models.UniqueConstraint(fields=["email"], condition=models.Q(tenant__isnull=True),
                                     name="login_throttle_unique_platform"),
         ]
+
+    def __str__(self):
+        return self.email

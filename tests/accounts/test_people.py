@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.access import access_person
 from accounts.errors import AccountsError
 from accounts.models import Membership, Role, User
-from accounts.access import access_person
 from accounts.selectors import people_of_company
 from accounts.services import people as services
 from tests.accounts.factories import (
