@@ -405,7 +405,8 @@ def _require_tenant_staff(user: User, tenant_id: int, message=errors.ASSIGNEE_NO
 
 
 def assign_ticket(*, ticket: Ticket, by: User, assignee: User | None) -> Ticket:
-    """Give the ticket an owner; a queued or re-opened ticket becomes Assigned."""
+    """Give the ticket an owner; a queued or re-opened ticket becomes Assigned, and an
+    Assigned ticket left without an owner goes back to the queue as Submitted (T-3)."""
     if assignee is not None:
         _require_tenant_staff(assignee, ticket.tenant_id)
     with transaction.atomic():
@@ -417,6 +418,8 @@ def assign_ticket(*, ticket: Ticket, by: User, assignee: User | None) -> Ticket:
                      new=assignee.pk if assignee else None)
         if assignee is not None and locked.status in (Status.SUBMITTED, Status.REOPENED):
             _move(locked, Status.ASSIGNED, by=by, actor=Actor.STAFF, reason=_("assigned"))
+        elif assignee is None and locked.status == Status.ASSIGNED:
+            _move(locked, Status.SUBMITTED, by=by, actor=Actor.STAFF, reason=_("unassigned"))
     return locked
 
 

@@ -1,5 +1,6 @@
 """Factories for tickets; every row stays inside its company's tenant."""
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.accounts.factories import CompanyFactory, DepartmentFactory, UserFactory
@@ -71,3 +72,8 @@ class CannedReplyFactory(factory.django.DjangoModelFactory):
     tenant = factory.SubFactory("tests.accounts.factories.TenantFactory")
     title = factory.Sequence(lambda n: f"Canned {n}")
     body = "Thank you for your message."
+
+
+def upload(name: str, content: bytes = b"Checkout fails with error 500.\n") -> SimpleUploadedFile:
+    """A file as a browser would post it."""
+    return SimpleUploadedFile(name, content)
