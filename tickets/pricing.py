@@ -13,7 +13,8 @@ def charge_credits(*, ticket: Ticket, credits: int, reason: str) -> dict:
     """The one place a ticket's costs are settled.
 
     Billing (SPEC §7, its own issue) will debit the company's ledger here under a lock.
-    Until then nothing is debited: the price is returned for the ticket event, so staff
-    and the customer's history show what the option costs.
+    Until then nothing is debited: the price is returned for the ticket event's data, so
+    staff and the customer's history show what the option costs. (Not under the key
+    "reason": that would land in the event's own "why" column.)
     """
-    return {"credits": credits, "charged": False, "reason": reason} if credits else {}
+    return {"credits": credits, "charged": False, "charged_for": reason} if credits else {}

@@ -201,7 +201,9 @@ def test_secondary_cannot_choose_priced_options(tenant, company, secondary, supp
 
 def test_buyers_may_choose_priced_options_and_the_price_is_recorded(advanced, support, priced):
     ticket = submit(advanced, support, priority=Priority.MAJOR, hotrush=True)
-    assert events(ticket, EventKind.CREATED)[0].data["credits"] == 5
+    [created] = events(ticket, EventKind.CREATED)
+    assert (created.data["credits"], created.data["charged_for"], created.reason) == (
+        5, "ticket", "")
     assert events(ticket, EventKind.HOTRUSH_ON)[0].data["credits"] == 10
 
 
