@@ -48,7 +48,9 @@ PRIORITY_WINDOW = datetime.timedelta(days=90)
 # Status ---------------------------------------------------------------------------------
 
 def _lock(ticket: Ticket) -> Ticket:
-    return (Ticket.objects.for_tenant(ticket.tenant_id).select_for_update()
+    # of=self: the joined company row stays unlocked, so one ticket's change does not block
+    # every other ticket of the company; services that need the company lock take it.
+    return (Ticket.objects.for_tenant(ticket.tenant_id).select_for_update(of=("self",))
             .select_related("company").get(pk=ticket.pk))
 
 
