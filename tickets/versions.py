@@ -10,10 +10,11 @@ OUT_OF_GUARANTEE = "out_of_guarantee"
 LABELS = {OBSOLETE: _("obsolete"), OUT_OF_GUARANTEE: _("out of guarantee")}
 
 
-def _branch_key(branch: str) -> tuple:
-    """Order branches as versions: 4.10 after 4.9; a text part sorts after numbers."""
+def _version_key(text: str) -> tuple:
+    """Order branches and version numbers as versions: 4.10 after 4.9; a text part sorts
+    after numbers."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.split(r"[.\-]", branch))
+                 for part in re.split(r"[.\-]", text))
 
 
 def version_marks(versions: Iterable, *, today: datetime.date,
@@ -33,9 +34,11 @@ def version_marks(versions: Iterable, *, today: datetime.date,
         latest_in_branch = {}
         for version in product_versions:
             best = latest_in_branch.get(version.branch)
-            if best is None or version.released_on > best.released_on:
+            # Two releases on one day: the higher number is the latest.
+            if best is None or ((version.released_on, _version_key(version.number))
+                                > (best.released_on, _version_key(best.number))):
                 latest_in_branch[version.branch] = version
-        latest_branch = max(latest_in_branch, key=_branch_key)
+        latest_branch = max(latest_in_branch, key=_version_key)
         newest = latest_in_branch[latest_branch]
         for version in product_versions:
             if version.pk == newest.pk:
