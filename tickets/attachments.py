@@ -20,7 +20,6 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "gif": (b"GIF87a", b"GIF89a"),
     "zip": (b"PK\x03\x04", b"PK\x05\x06"),
     "gz": (b"\x1f\x8b",),
-    "webp": (b"RIFF",),
 }
 TEXT_TYPES = {"txt", "log", "csv", "xml", "json", "sql", "md", "html", "css", "js", "php", "ini"}
 CONTENT_TYPES = {
@@ -29,6 +28,13 @@ CONTENT_TYPES = {
     "webp": "image/webp", "tar": "application/x-tar",
 }
 SNIFF_BYTES = 8192
+# Text comes in UTF-8 and in the 8-bit code pages spreadsheets still export (an Italian
+# Excel CSV is cp1252), so text is judged by the bytes no text holds: C0 controls other
+# than tab, line feed, form feed, carriage return and ESC (colour codes in logs).
+BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+# Windows forbids these in names; the rest of the name's dangers are control and format
+# characters (a right-to-left override turns "txt.exe" around on screen).
+FORBIDDEN_IN_NAMES = set('<>:"|?*')
 
 
 @dataclass(frozen=True)
@@ -41,9 +47,12 @@ class CheckedFile:
 
 
 def safe_name(name: str) -> str:
-    """The last path part, NFC, without control characters or leading dots; at most 120."""
+    """The last path part, NFC, without control or format characters or leading dots;
+    at most 120 characters, the extension kept."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip().lstrip(".")
+    name = "".join(char for char in name if char not in FORBIDDEN_IN_NAMES
+                   and unicodedata.category(char) not in ("Cc", "Cf"))
+    name = name.strip().lstrip(".")
     if len(name) > 120:
         stem, ext = os.path.splitext(name)
         name = stem[: 120 - len(ext)] + ext
@@ -59,15 +68,10 @@ def _looks_like(ext: str, head: bytes) -> bool:
         return head.startswith(SIGNATURES[ext])
     if ext == "tar":
         return len(head) > 262 and head[257:262] == b"ustar"
+    if ext == "webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
     if ext in TEXT_TYPES:
-        if b"\x00" in head:
-            return False
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            # A multi-byte character cut at the end of the sniffed block is still text.
-            return exc.start >= len(head) - 3
-        return True
+        return BINARY_BYTES.search(head) is None
     return False
 
 
