@@ -2,10 +2,14 @@
 from .models import Message, Ticket, TicketEvent
 
 
-def record_event(ticket: Ticket, kind: str, *, by=None, from_status: str = "",
+def record_event(ticket: Ticket, kind: str, /, *, by=None, from_status: str = "",
                  to_status: str = "", reason: str = "", message: Message | None = None,
                  **data) -> TicketEvent:
-    """Append one event to ``ticket``'s history; ``by`` None means the helpdesk itself."""
+    """Append one event to ``ticket``'s history; ``by`` None means the helpdesk itself.
+
+    ``ticket`` and ``kind`` are positional-only, so the event's data may have a "kind"
+    of its own (access info's SSH/FTP/...).
+    """
     return TicketEvent.objects.create(
         tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, actor=by,
         from_status=from_status, to_status=to_status, reason=str(reason)[:255],

@@ -512,15 +512,17 @@ def merge_tickets(*, source: Ticket, target: Ticket, by: User) -> Ticket:
 
 # Access info (T-10) ---------------------------------------------------------------------
 
-def _require_access_role(membership: Membership) -> None:
-    if membership.role not in (Role.PRIMARY, Role.ADVANCED):
+def _require_access_role(membership: Membership, ticket: Ticket) -> None:
+    if (membership.role not in (Role.PRIMARY, Role.ADVANCED)
+            or membership.company_id != ticket.company_id
+            or membership.tenant_id != ticket.tenant_id):
         raise TicketError(errors.ACCESS_INFO_ROLE)
 
 
 def post_access_info(*, membership: Membership, ticket: Ticket, kind: str, host: str,
                      port: int | None, login: str, password: str, notes: str) -> AccessInfo:
     """Store server access for the engineers, encrypted at rest; never echoed anywhere."""
-    _require_access_role(membership)
+    _require_access_role(membership, ticket)
     with transaction.atomic():
         info = AccessInfo.objects.create(
             tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, host=host.strip(), port=port,
@@ -536,7 +538,7 @@ def read_access_info(*, ticket: Ticket, viewer: User,
                      membership: Membership | None = None) -> list[dict]:
     """The decrypted access info of ``ticket``; each call is logged (T-10)."""
     if membership is not None:
-        _require_access_role(membership)
+        _require_access_role(membership, ticket)
     elif not (viewer.is_staff and (viewer.tenant_id == ticket.tenant_id or viewer.is_superuser)):
         raise TicketError(errors.ACCESS_INFO_ROLE)
     infos = list(AccessInfo.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket))
@@ -545,7 +547,7 @@ def read_access_info(*, ticket: Ticket, viewer: User,
 
 
 def delete_access_info(*, membership: Membership, info: AccessInfo) -> None:
-    _require_access_role(membership)
+    _require_access_role(membership, info.ticket)
     with transaction.atomic():
         record_event(info.ticket, EventKind.ACCESS_INFO, by=membership.user, action="deleted",
                      kind=info.kind)
