@@ -1,0 +1,111 @@
+"""The company's priority offset (SPEC T-7): share of Minor minus share of Major over the
+last 90 days, so a company that files only Major tickets is served as Normal."""
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tests.accounts.factories import CompanyFactory
+from tests.tickets.factories import TicketFactory, TicketTypeFactory
+from tickets import services
+from tickets.models import Kind, Priority
+from tickets.queue import ticket_queue
+
+MAJOR, NORMAL, MINOR = Priority.MAJOR, Priority.NORMAL, Priority.MINOR
+
+
+def file_tickets(company, *priorities, **fields):
+    return [TicketFactory(company=company, priority=p, **fields) for p in priorities]
+
+
+def refresh(company) -> Decimal:
+    offset = services.refresh_priority_offset(tenant=company.tenant, company_id=company.pk)
+    company.refresh_from_db()
+    assert company.priority_offset == offset
+    return offset
+
+
+def score(ticket) -> Decimal:
+    return ticket_queue(ticket.tenant).get(pk=ticket.pk).score
+
+
+def test_a_company_without_tickets_has_no_offset(company):
+    assert refresh(company) == 0
+
+
+def test_only_major_tickets_are_served_as_normal(company):
+    tickets = file_tickets(company, MAJOR, MAJOR, MAJOR)
+    assert refresh(company) == -1
+    assert score(tickets[0]) == 2
+
+
+def test_mostly_minor_tickets_are_served_above_their_label(company):
+    minor, *_rest, normal = file_tickets(company, MINOR, MINOR, MINOR, NORMAL)
+    assert refresh(company) == Decimal("0.75")
+    assert score(normal) == Decimal("2.75")
+    assert score(minor) == Decimal("1.75")
+
+
+def test_balanced_use_keeps_the_labels(company):
+    major, *_ = file_tickets(company, MAJOR, MINOR, NORMAL, NORMAL)
+    assert refresh(company) == 0
+    assert score(major) == 3
+
+
+def test_a_sparing_company_overtakes_a_major_only_one_at_the_same_label(tenant, company):
+    greedy = CompanyFactory(tenant=tenant)
+    [greedy_ticket] = file_tickets(greedy, MAJOR)
+    sparing_ticket, *_ = file_tickets(company, MAJOR, MINOR, MINOR, MINOR)
+    refresh(greedy)
+    refresh(company)
+    assert list(ticket_queue(tenant).values_list("pk", flat=True))[:1] == [sparing_ticket.pk]
+    assert score(greedy_ticket) < score(sparing_ticket)
+
+
+def test_only_the_last_90_days_count(company):
+    now = timezone.now()
+    with time_machine.travel(now - datetime.timedelta(days=91)):
+        file_tickets(company, MAJOR, MAJOR, MAJOR)
+    with time_machine.travel(now - datetime.timedelta(days=89)):
+        file_tickets(company, MINOR)
+    file_tickets(company, NORMAL)
+    assert refresh(company) == Decimal("0.5")
+
+
+def test_log_tickets_do_not_count(tenant, company):
+    log = TicketTypeFactory(department__tenant=tenant, kind=Kind.LOG, name="LOG",
+                            customer_selectable=False)
+    file_tickets(company, MAJOR, MAJOR, type=log)
+    file_tickets(company, MINOR)
+    assert refresh(company) == 1
+
+
+def test_other_companies_tickets_do_not_count(tenant, other_tenant, company):
+    file_tickets(CompanyFactory(tenant=tenant), MAJOR, MAJOR)
+    file_tickets(CompanyFactory(tenant=other_tenant), MAJOR)
+    file_tickets(company, MINOR, NORMAL)
+    assert refresh(company) == Decimal("0.5")
+
+
+def test_submitting_and_changing_priority_refresh_the_offset(tenant, company, customer):
+    ticket_type = TicketTypeFactory(department__tenant=tenant)
+    ticket = services.submit_ticket(tenant=tenant, membership=customer.membership,
+                                    ticket_type=ticket_type, subject="Slow admin",
+                                    body="The admin is slow.", priority=MINOR)
+    company.refresh_from_db()
+    assert company.priority_offset == 1
+    services.set_priority(ticket=ticket, priority=MAJOR, by=customer,
+                          membership=customer.membership)
+    company.refresh_from_db()
+    assert company.priority_offset == -1
+
+
+@pytest.mark.parametrize(("priorities", "offset"), [
+    ((MAJOR, MINOR, MINOR), Decimal("0.333")),
+    ((MAJOR, MAJOR, NORMAL), Decimal("-0.667")),
+])
+def test_the_offset_is_kept_to_three_decimals(company, priorities, offset):
+    file_tickets(company, *priorities)
+    assert refresh(company) == offset
