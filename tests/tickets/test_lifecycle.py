@@ -7,7 +7,14 @@ import pytest
 from tests.tickets.factories import TicketFactory
 from tickets import errors, services
 from tickets.errors import TicketError
-from tickets.lifecycle import Actor, Status, can_move, customer_label
+from tickets.lifecycle import (
+    Actor,
+    Status,
+    allowed_moves,
+    can_move,
+    customer_label,
+    sources_for,
+)
 from tickets.models import EventKind, TicketEvent
 
 S = Status
@@ -82,6 +89,24 @@ def test_the_table_covers_every_status_and_actor():
 def test_can_move_matches_spec_table(triple):
     current, target, actor = triple
     assert can_move(current, target, actor) is (triple in LEGAL)
+
+
+@pytest.mark.parametrize(("current", "actor"), list(itertools.product(Status, Actor)))
+def test_allowed_moves_lists_the_same_table(current, actor):
+    assert set(allowed_moves(current, actor)) == {
+        target for (source, target, who) in LEGAL if source == current and who == actor}
+
+
+@pytest.mark.parametrize(("target", "actor"), list(itertools.product(Status, Actor)))
+def test_sources_for_lists_the_same_table(target, actor):
+    assert sources_for(target, actor) == {
+        source for (source, to, who) in LEGAL if to == target and who == actor}
+
+
+def test_automation_pre_closes_and_closes_only_open_work():
+    open_work = {S.SUBMITTED, S.ASSIGNED, S.IN_PROGRESS, S.REOPENED}
+    assert sources_for(S.PRE_CLOSED, SYSTEM) == open_work
+    assert sources_for(S.CLOSED, SYSTEM) == open_work | {S.PRE_CLOSED}
 
 
 def test_customer_on_pre_closed_may_only_close_or_resume():

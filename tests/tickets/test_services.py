@@ -1,9 +1,11 @@
 """The Communication Center's writes (SPEC §3): submitting, messages, properties, quotes,
 rating, and staff's assign/merge/split."""
 import datetime
+import threading
 
 import pytest
 import time_machine
+from django.db import connection
 
 from accounts.models import Role
 from tests.accounts.factories import (
@@ -63,6 +65,31 @@ def test_ticket_numbers_run_per_tenant(tenant, other_tenant, customer, support):
     numbers = [submit(customer, support).number, submit(other, other_support).number,
                submit(customer, support).number, submit(other, other_support).number]
     assert numbers == [1001, 1001, 1002, 1002]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_get_distinct_numbers(tenant, company, support):
+    people = [customer_of(company, Role.ADVANCED) for _ in range(10)]
+    barrier = threading.Barrier(len(people))
+    numbers, failures = [], []
+
+    def file_ticket(person):
+        try:
+            barrier.wait()
+            numbers.append(submit(person, support).number)
+        except Exception as error:  # a database error must show in the assert, not die here
+            failures.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=file_ticket, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(numbers) == list(range(1001, 1011))
 
 
 def test_submit_refuses_an_unverified_email(tenant, customer, support):
