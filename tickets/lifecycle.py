@@ -27,7 +27,6 @@ class Actor(StrEnum):
 
 
 S, A = Status, Actor
-OPEN_WORK = {S.SUBMITTED, S.ASSIGNED, S.IN_PROGRESS, S.REOPENED}
 
 # TRANSITIONS[from][to] = the actors who may make that move.
 TRANSITIONS: dict[Status, dict[Status, frozenset[Actor]]] = {

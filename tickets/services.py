@@ -21,7 +21,7 @@ from . import crypto, errors
 from .attachments import CheckedFile, check_uploads
 from .errors import TicketError
 from .events import record_event
-from .lifecycle import Actor, Status, can_move
+from .lifecycle import ACCEPTS_MESSAGES, Actor, Status, can_move
 from .models import (
     AccessInfo,
     AccessInfoView,
@@ -214,7 +214,7 @@ def post_message(*, ticket: Ticket, author: User, body: str, internal: bool = Fa
     files = check_uploads(list(uploads), ticket_policy(ticket))
     with transaction.atomic():
         locked = _lock(ticket)
-        if locked.status == Status.CLOSED:
+        if locked.status not in ACCEPTS_MESSAGES:
             raise TicketError(errors.CANNOT_POST_ON_CLOSED)
         message = _add_message(locked, author=author, body=body, by_staff=by_staff,
                                internal=internal, files=files)
