@@ -10,11 +10,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import Company, Tenant
+from accounts.models import Company, Membership, Role, Tenant
 from licenses.models import License, ProductVersion
 
 from .lifecycle import Status
-from .models import Attachment, Message, Priority, Ticket, TicketType
+from .models import AccessInfo, Attachment, Message, Priority, Ticket, TicketType
 from .versions import version_marks
 
 # The customer index's sort keys (T-12): only these, never a field name from the URL.
@@ -27,6 +27,8 @@ SORTS = {
     "reply": "last_message_at", "-reply": "-last_message_at",
 }
 DEFAULT_SORT = "-number"
+# The index's status filter for every ticket not closed, whatever its status underneath (T-3).
+OPEN = "open"
 PRIORITY_WEIGHT = Case(When(priority=Priority.MAJOR, then=Value(3)),
                        When(priority=Priority.NORMAL, then=Value(2)),
                        default=Value(1), output_field=IntegerField())
@@ -39,7 +41,9 @@ def tickets_for_company(tenant: Tenant, company: Company, *, status: str = "",
     tickets = (Ticket.objects.for_tenant(tenant).filter(company=company)
                .select_related("type", "last_message_by")
                .annotate(priority_weight=PRIORITY_WEIGHT))
-    if status:
+    if status == OPEN:
+        tickets = tickets.exclude(status=Status.CLOSED)
+    elif status:
         tickets = tickets.filter(status=status)
     if type_id:
         tickets = tickets.filter(type_id=type_id)
@@ -91,3 +95,55 @@ def company_attachments(tenant: Tenant, company: Company) -> QuerySet[Attachment
     return (Attachment.objects.for_tenant(tenant)
             .filter(message__ticket__company=company, message__internal=False)
             .select_related("message__ticket").order_by("-message__created_at"))
+
+
+def ticket_types(tenant: Tenant) -> QuerySet[TicketType]:
+    """Every type of the tenant, for the index's filter: customers hold system (LOG) tickets too."""
+    return TicketType.objects.for_tenant(tenant)
+
+
+def open_ticket_count(tenant: Tenant, company: Company) -> int:
+    """The company's tickets that are not closed, for the dashboard (SPEC §10)."""
+    return (Ticket.objects.for_tenant(tenant).filter(company=company)
+            .exclude(status=Status.CLOSED).count())
+
+
+def latest_tickets(tenant: Tenant, company: Company, *, limit: int = 5) -> list[Ticket]:
+    """The company's most recently active tickets, for the dashboard (SPEC §10)."""
+    return list(Ticket.objects.for_tenant(tenant).filter(company=company)
+                .order_by("-updated_at", "-number")[:limit])
+
+
+def ticket_licenses(ticket: Ticket) -> QuerySet[License]:
+    return (License.objects.for_tenant(ticket.tenant_id).filter(tickets=ticket)
+            .select_related("product").order_by("product__name", "key"))
+
+
+def split_out_tickets(ticket: Ticket) -> QuerySet[Ticket]:
+    """Tickets staff split out of ``ticket`` (T-2), by number."""
+    return (Ticket.objects.for_tenant(ticket.tenant_id).filter(split_from=ticket)
+            .order_by("number").only("number", "subject"))
+
+
+def public_attachment(ticket: Ticket, pk: int) -> Attachment | None:
+    """An attachment of a public message of ``ticket``; notes' files are staff-only (T-4)."""
+    return (Attachment.objects.for_tenant(ticket.tenant_id)
+            .filter(pk=pk, message__ticket=ticket, message__internal=False).first())
+
+
+def access_infos(ticket: Ticket) -> QuerySet[AccessInfo]:
+    """The ticket's access info rows without their secrets: kind, host, port, who, when."""
+    return (AccessInfo.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket)
+            .select_related("created_by").defer("secret"))
+
+
+def can_use_access_info(membership: Membership) -> bool:
+    """Only the company's primary and advanced people see or post access info (T-10)."""
+    return membership.role in (Role.PRIMARY, Role.ADVANCED)
+
+
+def rating_deadline(ticket: Ticket, policy) -> datetime.datetime | None:
+    """Until when a given rating may still be changed (T-9); None before the first rating."""
+    if ticket.rated_at is None:
+        return None
+    return ticket.rated_at + datetime.timedelta(days=policy.rating_edit_days)
