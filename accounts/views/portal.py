@@ -4,6 +4,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 
 from licenses.selectors import pending_license_count
+from tickets.selectors import latest_tickets, open_ticket_count
 
 from ..access import customer_required
 from ..permissions import Capability, can
@@ -19,10 +20,14 @@ def dashboard(request):
 @customer_required()
 def customer_dashboard(request):
     membership = request.membership
+    tenant, company = request.tenant, membership.company
+    sees_tickets = can(membership, Capability.TICKETS)
     return render(request, "accounts/dashboard.html", {
-        "company": membership.company,
-        "pending_licenses": (pending_license_count(request.tenant, membership.company)
+        "company": company,
+        "pending_licenses": (pending_license_count(tenant, company)
                              if can(membership, Capability.LICENSES_VIEW) else None),
+        "open_tickets": open_ticket_count(tenant, company) if sees_tickets else None,
+        "latest_tickets": latest_tickets(tenant, company) if sees_tickets else [],
     })
 
 
