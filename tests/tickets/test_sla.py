@@ -113,6 +113,15 @@ def test_a_calendar_without_business_days_raises():
         clock(weekdays=()).add(at(2, 9), HOUR)
 
 
+def test_a_tenant_without_weekdays_cannot_compute_a_due_time(tenant):
+    tenant.policy.business_weekdays = []
+    tenant.policy.save()
+    with pytest.raises(ValueError, match="no business hours"):
+        due(tenant.policy, at(2, 9), Priority.NORMAL, business=services.business_clock(tenant))
+    assert due(tenant.policy, at(2, 9), Priority.NORMAL, hotrush=True,
+               business=services.business_clock(tenant)) == at(2, 11)
+
+
 def test_a_calendar_of_holidays_only_raises():
     every_day = [datetime.date(2026, 1, 1) + datetime.timedelta(days=n) for n in range(4000)]
     with pytest.raises(ValueError, match="no business hours"):
