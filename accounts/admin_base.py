@@ -33,6 +33,12 @@ STAFF_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "licenses.product": {AGENT: READ, MANAGER: FULL},
     "licenses.productversion": {AGENT: READ, MANAGER: FULL},
     "licenses.license": {AGENT: EDIT, MANAGER: CREATE},
+    # Staff change tickets only through the ticket page's forms, one service each (T-15).
+    "tickets.ticket": {AGENT: EDIT, MANAGER: EDIT},
+    "tickets.tickettype": {AGENT: READ, MANAGER: CREATE},
+    # Canned replies speak for the vendor to every customer: managers keep them.
+    "tickets.cannedreply": {AGENT: READ, MANAGER: FULL},
+    "tickets.hotrushdisable": {MANAGER: READ},
 }
 
 OTHER_TENANT_ROW = _("Choose a record of the same vendor.")

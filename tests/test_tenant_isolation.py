@@ -18,6 +18,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.db.models import F
 from django.forms import ModelChoiceField
@@ -46,6 +47,9 @@ from tests.accounts.factories import (
 from tests.conftest import host_client
 from tests.helpdesk.factories import JobRunFactory
 from tests.licenses.factories import LicenseFactory, ProductFactory, ProductVersionFactory
+from tests.tickets.factories import CannedReplyFactory, TicketTypeFactory
+from tickets import services as tickets
+from tickets.models import AccessKind
 
 MARK = "zzbleak"
 # Searches use a stem of the marker, so that a search box showing the term is no leak; and a
@@ -78,6 +82,31 @@ def populate(tenant: Tenant) -> None:
     TOTPDevice.objects.create(user=staff[0], name="phone", confirmed=True)
     backup = StaticDevice.objects.create(user=people[0], name="backup", confirmed=True)
     StaticToken.objects.create(device=backup, token="abcd1234")
+    populate_tickets(tenant, department, people[0].membership, staff[0])
+
+
+def populate_tickets(tenant: Tenant, department, membership, agent: User) -> None:
+    """Tickets made by the services: messages with a file, a note, a split, a merge, a
+    counted HotRush disable, access info and its view log, a canned reply."""
+    support = TicketTypeFactory(tenant=tenant, department=department)
+    customer = membership.user
+
+    def submit(**fields):
+        return tickets.submit_ticket(tenant=tenant, membership=membership, ticket_type=support,
+                                     subject="Checkout fails", body="It breaks", **fields)
+
+    ticket = submit(hotrush=True, uploads=[SimpleUploadedFile("error.log", b"Fatal error")])
+    tickets.post_message(ticket=ticket, author=agent, body="Looking into it", internal=True)
+    tickets.assign_ticket(ticket=ticket, by=agent, assignee=agent)
+    tickets.set_hotrush(ticket=ticket, enable=False, by=customer, membership=membership)
+    other_issue = tickets.post_message(ticket=ticket, author=customer, body="Also: invoices")
+    tickets.split_message(message=other_issue, by=agent, subject="Invoices")
+    tickets.merge_tickets(source=submit(), target=ticket, by=agent)
+    tickets.post_access_info(membership=membership, ticket=ticket, kind=AccessKind.SSH,
+                             host="shop.example", port=22, login="root", password="s3cret",
+                             notes="")
+    tickets.read_access_info(ticket=ticket, viewer=agent)
+    CannedReplyFactory(tenant=tenant)
 
 
 def rows_of(tenant: Tenant) -> Rows:

@@ -1,13 +1,13 @@
-"""The staff queue of T-7 and T-15: which open ticket to answer next."""
+"""The staff side's reads (T-7, T-15): the queue order, and what the staff ticket page lists."""
 import datetime
 
 from django.db.models import (
+    BooleanField,
     Case,
     DateTimeField,
     DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Q,
     QuerySet,
     Value,
@@ -15,31 +15,62 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import Tenant
+from accounts.models import Department, Tenant, User
 
 from .lifecycle import Status
-from .models import Ticket
+from .models import AccessInfo, Ticket, TicketEvent
 from .selectors import PRIORITY_WEIGHT
+
+OPEN_STATUSES = [status for status in Status if status != Status.CLOSED]
+# HotRush by due time, then overdue first responses, then the effective score, then age.
+QUEUE_ORDER = (F("hotrush").desc(), F("rush_due").asc(nulls_last=True),
+               F("is_overdue").desc(), F("score").desc(), F("created_at").asc())
+
+
+def with_queue_keys(tickets: QuerySet[Ticket], *,
+                    now: datetime.datetime | None = None) -> QuerySet[Ticket]:
+    """``tickets`` annotated with what the queue sorts on: ``rush_due`` (a HotRush ticket's
+    due time), ``is_overdue`` (no first response and past due) and ``score`` (priority
+    weight + the company's offset)."""
+    now = now or timezone.now()
+    return tickets.annotate(
+        rush_due=Case(When(hotrush=True, then=F("first_response_due_at")),
+                      default=Value(None), output_field=DateTimeField()),
+        # A Case, not a bare condition: a ticket without a due time is "not overdue", never
+        # NULL, which PostgreSQL would sort first.
+        is_overdue=Case(When(Q(first_response_at__isnull=True, first_response_due_at__lt=now),
+                             then=Value(True)),
+                        default=Value(False), output_field=BooleanField()),
+        score=ExpressionWrapper(PRIORITY_WEIGHT + F("company__priority_offset"),
+                                output_field=DecimalField(max_digits=6, decimal_places=3)),
+    )
 
 
 def ticket_queue(tenant: Tenant, *, now: datetime.datetime | None = None) -> QuerySet[Ticket]:
-    """The staff queue (T-7, T-15): HotRush by due time, then overdue first responses,
-    then the effective score (priority weight + company offset), then age."""
-    now = now or timezone.now()
-    open_statuses = [s for s in Status if s != Status.CLOSED]
-    return (Ticket.objects.for_tenant(tenant).filter(status__in=open_statuses)
+    """The tenant's open tickets in the order staff should answer them (T-7, T-15)."""
+    open_tickets = Ticket.objects.for_tenant(tenant).filter(status__in=OPEN_STATUSES)
+    return (with_queue_keys(open_tickets, now=now)
             .select_related("company", "type", "department", "assignee")
-            .annotate(
-                rush=Case(When(hotrush=True, then=Value(0)), default=Value(1),
-                          output_field=IntegerField()),
-                rush_due=Case(When(hotrush=True, then=F("first_response_due_at")),
-                              default=Value(None), output_field=DateTimeField()),
-                overdue=Case(When(Q(first_response_at__isnull=True,
-                                    first_response_due_at__lt=now), then=Value(0)),
-                             default=Value(1), output_field=IntegerField()),
-                score=ExpressionWrapper(PRIORITY_WEIGHT + F("company__priority_offset"),
-                                        output_field=DecimalField(max_digits=6,
-                                                                  decimal_places=3)),
-            )
-            .order_by("rush", F("rush_due").asc(nulls_last=True), "overdue", "-score",
-                      "created_at"))
+            .order_by(*QUEUE_ORDER))
+
+
+def assignable_staff(tenant_id: int) -> QuerySet[User]:
+    """The people a ticket of the tenant can be assigned to: its active staff."""
+    return (User.objects.for_tenant(tenant_id).filter(is_staff=True, is_active=True)
+            .order_by("first_name", "last_name", "email"))
+
+
+def tenant_departments(tenant_id: int) -> QuerySet[Department]:
+    return Department.objects.for_tenant(tenant_id).order_by("name")
+
+
+def ticket_history(ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's events, oldest first, with who made them and the message they name."""
+    return (TicketEvent.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket)
+            .select_related("actor", "message").order_by("created_at", "pk"))
+
+
+def access_info_count(ticket: Ticket) -> int:
+    """How many access info entries the ticket holds; their content is read only through
+    services.read_access_info, which logs the view (T-10)."""
+    return AccessInfo.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket).count()

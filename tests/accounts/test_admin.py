@@ -93,6 +93,11 @@ EXPECTED_ACCESS = {
     "licenses.productversion": {"agent": {"view"},
                                 "manager": {"view", "add", "change", "delete"}},
     "licenses.license": {"agent": {"view", "change"}, "manager": {"view", "add", "change"}},
+    # "change": through the ticket page's forms; the generic form is read-only.
+    "tickets.ticket": {"agent": {"view", "change"}, "manager": {"view", "change"}},
+    "tickets.tickettype": {"agent": {"view"}, "manager": {"view", "add", "change"}},
+    "tickets.cannedreply": {"agent": {"view"}, "manager": {"view", "add", "change", "delete"}},
+    "tickets.hotrushdisable": {"agent": set(), "manager": {"view"}},
 }
 
 

@@ -1,0 +1,512 @@
+"""Django admin for the Communication Center (T-15): the staff queue and ticket page, ticket
+types, canned replies and counted HotRush disables; every class is scoped by
+TenantScopedAdmin. Every change of a ticket goes through tickets.services."""
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import update_wrapper
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.admin_base import CHANGE, VIEW, TenantScopedAdmin, admin_scope, tenant_rows
+from accounts.models import Department, User
+
+from . import services
+from .admin_forms import (
+    AssignForm,
+    DepartmentForm,
+    MergeForm,
+    NoteForm,
+    PriorityForm,
+    QuoteForm,
+    ReplyForm,
+    SolvedForm,
+    SplitForm,
+    StatusForm,
+    TicketWorkForm,
+)
+from .errors import TicketError
+from .lifecycle import Actor, Status
+from .models import (
+    Attachment,
+    CannedReply,
+    EventKind,
+    HotRushDisable,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
+from .queue import (
+    OPEN_STATUSES,
+    QUEUE_ORDER,
+    access_info_count,
+    ticket_history,
+    with_queue_keys,
+)
+from .selectors import thread
+
+# "#1234" in the search box means ticket 1234.
+TICKET_NUMBER = re.compile(r"(?<!\S)#(\d+)")
+
+
+# The queue's filters -----------------------------------------------------------------------
+
+class QueueStatusFilter(admin.SimpleListFilter):
+    """Open tickets unless a status is chosen; closed ones are a choice away."""
+
+    title = gettext_lazy("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Status.choices, (self.ALL, gettext_lazy("All, closed too"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset.filter(status__in=OPEN_STATUSES)
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+    def choices(self, changelist):
+        choices = super().choices(changelist)
+        yield {**next(choices), "display": _("Open")}
+        yield from choices
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = gettext_lazy("assignee")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("mine", gettext_lazy("Mine")), ("nobody", gettext_lazy("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = gettext_lazy("first response")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Overdue"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(is_overdue=True) if self.value() == "yes" else queryset
+
+
+# The ticket page's actions: one form, one service each -------------------------------------
+
+@dataclass(frozen=True)
+class Work:
+    form: type[TicketWorkForm]
+    # Calls one service; returns what to tell the staff member. Raises TicketError.
+    perform: Callable[..., str]
+
+
+def _reply(request, ticket, data):
+    services.post_message(ticket=ticket, author=request.user, body=data["text"],
+                          uploads=request.FILES.getlist("files"))
+    return _("Your reply was sent.")
+
+
+def _note(request, ticket, data):
+    services.post_message(ticket=ticket, author=request.user, body=data["body"], internal=True,
+                          uploads=request.FILES.getlist("files"))
+    return _("Internal note added.")
+
+
+def _assign(request, ticket, data):
+    assignee = data["assignee"]
+    services.assign_ticket(ticket=ticket, by=request.user, assignee=assignee)
+    if assignee is None:
+        return _("The ticket is unassigned.")
+    return _("Assigned to %(person)s.") % {"person": assignee}
+
+
+def _department(request, ticket, data):
+    services.move_to_department(ticket=ticket, by=request.user, department=data["department"])
+    return _("Moved to %(department)s.") % {"department": data["department"]}
+
+
+def _status(request, ticket, data):
+    moved = services.change_status(ticket=ticket, to=data["to"], by=request.user,
+                                   actor=Actor.STAFF, reason=data["reason"])
+    return _("Status: %(status)s.") % {"status": moved.get_status_display()}
+
+
+def _priority(request, ticket, data):
+    changed = services.set_priority(ticket=ticket, priority=data["priority"], by=request.user)
+    return _("Priority: %(priority)s.") % {"priority": changed.get_priority_display()}
+
+
+def _quote(request, ticket, data):
+    services.send_quote(ticket=ticket, by=request.user, scope=data["scope"],
+                        credits=data["credits"], amount=data["amount"])
+    return _("The quote was sent; work starts when the customer accepts it.")
+
+
+def _solved(request, ticket, data):
+    services.mark_solved(ticket=ticket, by=request.user, solved=data["solved"])
+    return _("Marked solved.") if data["solved"] else _("Marked not solved.")
+
+
+def _split(request, ticket, data):
+    new = services.split_message(message=data["message"], by=request.user,
+                                 subject=data["subject"])
+    return _("The message is now ticket #%(number)s; the customer was told here.") % {
+        "number": new.number}
+
+
+def _merge(request, ticket, data):
+    target = services.merge_tickets(source=ticket, target=data["target"], by=request.user)
+    return _("Closed as a duplicate of ticket #%(number)s.") % {"number": target.number}
+
+
+WORK: dict[str, Work] = {
+    "reply": Work(ReplyForm, _reply),
+    "note": Work(NoteForm, _note),
+    "assign": Work(AssignForm, _assign),
+    "department": Work(DepartmentForm, _department),
+    "status": Work(StatusForm, _status),
+    "priority": Work(PriorityForm, _priority),
+    "quote": Work(QuoteForm, _quote),
+    "solved": Work(SolvedForm, _solved),
+    "split": Work(SplitForm, _split),
+    "merge": Work(MergeForm, _merge),
+}
+
+
+def form_errors(form) -> list[str]:
+    return [str(error) if name == NON_FIELD_ERRORS else f"{form[name].label}: {error}"
+            for name, errors in form.errors.items() for error in errors]
+
+
+def draft_key(ticket: Ticket) -> str:
+    return f"ticket-draft-{ticket.pk}"
+
+
+# The event history, readable ---------------------------------------------------------------
+
+def _arrow(old, new) -> str:
+    return f"{old} → {new}"
+
+
+def event_details(events: list[TicketEvent], tenant_id: int) -> list[tuple[TicketEvent, str]]:
+    """Each event with a line saying what changed, people and departments by name."""
+    def ids(kind):
+        return {event.data.get(key) for event in events if event.kind == kind
+                for key in ("old", "new")} - {None}
+
+    people = User.objects.for_tenant(tenant_id).in_bulk(ids(EventKind.ASSIGNED))
+    departments = Department.objects.for_tenant(tenant_id).in_bulk(ids(EventKind.DEPARTMENT))
+    priorities = dict(Priority.choices)
+    statuses = dict(Status.choices)
+    nobody = _("nobody")
+
+    def credits(n) -> str:
+        return _("%(n)s credits") % {"n": n}
+
+    def detail(event) -> str:
+        data, kind = event.data, event.kind
+        if kind in (EventKind.STATUS, EventKind.CREATED):
+            text = (_arrow(statuses.get(event.from_status), statuses.get(event.to_status))
+                    if event.from_status else statuses.get(event.to_status, ""))
+        elif kind in (EventKind.MESSAGE, EventKind.NOTE):
+            text = event.message.public_id if event.message else ""
+        elif kind == EventKind.PRIORITY:
+            text = _arrow(priorities.get(data.get("old")), priorities.get(data.get("new")))
+        elif kind == EventKind.ASSIGNED:
+            text = _arrow(people.get(data.get("old"), nobody), people.get(data.get("new"), nobody))
+        elif kind == EventKind.DEPARTMENT:
+            text = _arrow(departments.get(data.get("old"), "—"),
+                          departments.get(data.get("new"), "—"))
+        elif kind == EventKind.SOLVED:
+            text = _("solved") if data.get("solved") else _("not solved")
+        elif kind == EventKind.RATED:
+            text = f"{data.get('rating')}/5"
+        elif kind in (EventKind.SPLIT, EventKind.MERGED):
+            text = (_("with #%(number)s") % {"number": data["target"]} if "target" in data
+                    else _("from #%(number)s") % {"number": data.get("source")})
+        elif kind == EventKind.QUOTE_SENT:
+            text = ", ".join(part for part in (
+                credits(data["credits"]) if data.get("credits") is not None else "",
+                data.get("amount") or "") if part)
+        elif kind == EventKind.ACCESS_INFO:
+            text = f"{data.get('action', '')} {data.get('kind', '')}".strip()
+        else:
+            text = ""
+        if kind != EventKind.QUOTE_SENT and data.get("credits"):
+            # What the change costs (B-5), as the pricing recorded it.
+            text = f"{text} · {credits(data['credits'])}"
+        if event.reason and kind != EventKind.CREATED:
+            text = f"{text} ({event.reason})"
+        return text.strip(" ·")
+
+    return [(event, detail(event)) for event in events]
+
+
+# Admins ------------------------------------------------------------------------------------
+
+@admin.register(Ticket)
+class TicketAdmin(TenantScopedAdmin):
+    """The queue (T-7) and the ticket page (T-15).
+
+    The generic change form is read-only: staff change a ticket only through the page's
+    forms, each of which calls one service (WORK). Tickets are created by customers and by
+    splitting; nobody deletes them, the event history is kept.
+    """
+
+    list_display = ["number_label", "subject", "company", "status", "priority", "score_label",
+                    "hotrush_label", "due_label", "assignee", "department", "last_reply"]
+    list_display_links = ["number_label", "subject"]
+    list_filter = [QueueStatusFilter, AssigneeFilter, "department", "hotrush", OverdueFilter]
+    search_fields = ["number__exact", "subject", "company__name", "messages__public_id__iexact"]
+    search_help_text = gettext_lazy("Ticket number (#1234), subject, company name or message ID.")
+    change_list_template = "admin/tickets/ticket/change_list.html"
+    change_form_template = "admin/tickets/ticket/change_form.html"
+    # What the queue and the ticket page show, in the one query that fetches tickets.
+    related = ["company", "type", "department", "assignee", "last_message_by", "created_by",
+               "product_version__product", "split_from", "merged_into"]
+
+    def get_queryset(self, request):
+        tickets = tenant_rows(Ticket, admin_scope(request)).select_related(*self.related)
+        return with_queue_keys(tickets)
+
+    def get_ordering(self, request):
+        return QUEUE_ORDER
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset,
+                                          TICKET_NUMBER.sub(r"\1", search_term))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # The queue's columns
+
+    @admin.display(description=gettext_lazy("number"), ordering="number")
+    def number_label(self, ticket):
+        return f"#{ticket.number}"
+
+    @admin.display(description=gettext_lazy("score"), ordering="score")
+    def score_label(self, ticket):
+        return f"{ticket.score:.2f}"
+
+    @admin.display(description=gettext_lazy("HotRush"), ordering="hotrush")
+    def hotrush_label(self, ticket):
+        return format_html('<span class="hotrush">{}</span>', _("HotRush")) if ticket.hotrush \
+            else ""
+
+    @admin.display(description=gettext_lazy("first response due"),
+                   ordering="first_response_due_at")
+    def due_label(self, ticket):
+        if ticket.first_response_due_at is None:
+            return "—"
+        due = date_format(timezone.localtime(ticket.first_response_due_at),
+                          "SHORT_DATETIME_FORMAT")
+        if ticket.is_overdue:
+            return format_html('{} <strong class="overdue">{}</strong>', due, _("OVERDUE"))
+        if ticket.first_response_at is not None:
+            return format_html('{} <span class="answered">{}</span>', due, _("answered"))
+        return due
+
+    @admin.display(description=gettext_lazy("last reply"), ordering="last_message_at")
+    def last_reply(self, ticket):
+        if ticket.last_message_at is None:
+            return "—"
+        when = date_format(timezone.localtime(ticket.last_message_at), "SHORT_DATETIME_FORMAT")
+        return format_html("{}<br><small>{}</small>", when, ticket.last_message_by or "")
+
+    # The ticket page
+
+    def get_urls(self):
+        def wrap(view, **fixed):
+            def wrapper(request, *args, **kwargs):
+                return self.admin_site.admin_view(view)(request, *args, **kwargs, **fixed)
+            wrapper = update_wrapper(wrapper, view)
+            wrapper.model_admin = self
+            return wrapper
+
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            *(path(f"<path:object_id>/{action}/", wrap(self.work_view, action=action),
+                   name=f"{name}_{action}") for action in WORK),
+            path("<path:object_id>/access-info/", wrap(self.access_info_view),
+                 name=f"{name}_access_info"),
+            path("<path:object_id>/attachments/<int:attachment_id>/",
+                 wrap(self.attachment_view), name=f"{name}_attachment"),
+            *super().get_urls(),
+        ]
+
+    def page_url(self, ticket) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                       args=[ticket.pk])
+
+    def ticket_for(self, request, object_id, action: str) -> Ticket:
+        """The ticket, if it is of the person's tenant (else 404) and they may ``action``
+        it (else 403)."""
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is None:
+            raise Http404
+        if not self.permits(request, action, ticket):
+            raise PermissionDenied
+        return ticket
+
+    def work_view(self, request, object_id, action):
+        """Validate one form of the ticket page, call its service, go back to the page."""
+        ticket = self.ticket_for(request, object_id, CHANGE)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        work = WORK[action]
+        form = work.form(request.POST, ticket=ticket)
+        if form.is_valid():
+            try:
+                messages.success(request, work.perform(request, ticket, form.cleaned_data))
+                return redirect(self.page_url(ticket))
+            except TicketError as error:
+                messages.error(request, error.message)
+        else:
+            for error in form_errors(form):
+                messages.error(request, error)
+        # What was typed comes back in the form, so that a refused reply is not lost.
+        request.session[draft_key(ticket)] = {"action": action, "data": {
+            key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}}
+        return redirect(self.page_url(ticket))
+
+    def access_info_view(self, request, object_id):
+        """The ticket's access info, decrypted for this response only; the view is logged
+        and the page is never cached (T-10)."""
+        ticket = self.ticket_for(request, object_id, VIEW)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            entries = services.read_access_info(ticket=ticket, viewer=request.user)
+        except TicketError as error:
+            messages.error(request, error.message)
+            return redirect(self.page_url(ticket))
+        response = TemplateResponse(request, "admin/tickets/ticket/access_info.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "original": ticket,
+            "ticket": ticket, "entries": entries, "page_url": self.page_url(ticket),
+            "title": _("Access info of ticket #%(number)s") % {"number": ticket.number},
+        })
+        patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+        return response
+
+    def attachment_view(self, request, object_id, attachment_id):
+        ticket = self.ticket_for(request, object_id, VIEW)
+        attachment = (Attachment.objects.for_tenant(ticket.tenant_id)
+                      .filter(pk=attachment_id, message__ticket=ticket).first())
+        if attachment is None:
+            raise Http404
+        try:
+            stream = attachment.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404 from missing
+        return FileResponse(stream, as_attachment=True, filename=attachment.name,
+                            content_type=attachment.content_type)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        if obj is not None:
+            context.update(self.ticket_page(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def ticket_page(self, request, ticket) -> dict:
+        """What the ticket page shows besides the ticket: thread, history and work forms."""
+        draft = request.session.pop(draft_key(ticket), {})
+        may_work = self.permits(request, CHANGE, ticket)
+        messages_ = list(thread(ticket, include_internal=True))
+        forms = {action: work.form(ticket=ticket, initial=draft["data"]
+                                   if draft.get("action") == action else None)
+                 for action, work in WORK.items()} if may_work else {}
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        return {
+            "title": _("Ticket #%(number)s") % {"number": ticket.number},
+            "subtitle": ticket.subject,
+            "ticket": ticket,
+            "thread": messages_,
+            # Staff split a customer's later message, never the ticket's first one (T-2).
+            "splittable": {message.pk for message in messages_[1:]
+                           if not message.by_staff and not message.internal},
+            "history": event_details(list(ticket_history(ticket)), ticket.tenant_id),
+            "access_info_count": access_info_count(ticket),
+            "may_work": may_work,
+            "forms": forms,
+            "urls": {action: reverse(f"{name}_{action}", args=[ticket.pk])
+                     for action in [*WORK, "access_info"]},
+            "policy": ticket.tenant.policy,
+            "quote_open": ticket.status == Status.AWAITING_QUOTE,
+        }
+
+
+@admin.register(TicketType)
+class TicketTypeAdmin(TenantScopedAdmin):
+    """Managers name the tenant's ticket types and route each to a department (T-1, T-14).
+
+    Types are never deleted (tickets keep theirs); one that is retired is no longer offered
+    to customers."""
+
+    list_display = ["name", "kind", "department", "customer_selectable", "position"]
+    list_select_related = ["department"]
+    list_filter = ["kind", "department", "customer_selectable"]
+    search_fields = ["name"]
+    fields = ["name", "kind", "department", "customer_selectable", "position"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(TenantScopedAdmin):
+    """Prepared answers agents pick on the ticket page; managers keep them (T-15)."""
+
+    list_display = ["title", "excerpt"]
+    search_fields = ["title", "body"]
+    fields = ["title", "body"]
+
+    @admin.display(description=gettext_lazy("text"))
+    def excerpt(self, reply):
+        return reply.body if len(reply.body) <= 100 else f"{reply.body[:99]}…"
+
+
+@admin.register(HotRushDisable)
+class HotRushDisableAdmin(TenantScopedAdmin):
+    """The counted HotRush disables of each company (T-6), for managers to look up."""
+
+    list_display = ["company", "ticket", "by", "created_at"]
+    list_select_related = ["company", "ticket", "by"]
+    list_filter = ["company"]
+    search_fields = ["company__name", "ticket__number__exact"]
+    fields = ["company", "ticket", "by", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
