@@ -185,7 +185,7 @@ class NewTicketForm(forms.Form):
 # The ticket page (T-4, T-5, T-8, T-9, T-10) --------------------------------------------------
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 5}))
 
     def __init__(self, data=None, files=None, *, policy):
         super().__init__(data, files)
