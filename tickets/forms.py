@@ -102,7 +102,10 @@ class MessageIdForm(forms.Form):
 
 class NewTicketForm(forms.Form):
     """Every T-1 field a customer fills in. When the tenant shows no type (seed 004) the
-    customer picks a department and the ticket takes that department's first type (T-14)."""
+    customer picks a department and the ticket takes that department's first type (T-14).
+
+    Choices are checked against lists loaded once, so no posted id reaches a query.
+    """
 
     type = forms.TypedChoiceField(label=_("Type"), coerce=int,
                                   error_messages={"invalid_choice": errors.TYPE_NOT_OFFERED})
@@ -110,11 +113,10 @@ class NewTicketForm(forms.Form):
         label=_("Department"), coerce=int,
         error_messages={"invalid_choice": errors.DEPARTMENT_UNKNOWN},
         help_text=_("Not sure? Choose technical support: they forward your request."))
-    licenses = forms.ModelMultipleChoiceField(
-        label=_("License"), required=False, queryset=None,
+    licenses = forms.TypedMultipleChoiceField(
+        label=_("License"), required=False, coerce=int,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        error_messages={"invalid_choice": errors.NOT_YOUR_LICENSE,
-                        "invalid_pk_value": errors.NOT_YOUR_LICENSE},
+        error_messages={"invalid_choice": errors.NOT_YOUR_LICENSE},
         help_text=_("The licenses of the stores this request is about."))
     product_version = forms.TypedChoiceField(
         label=_("Product version"), required=False, coerce=int, empty_value=None,
@@ -157,7 +159,8 @@ class NewTicketForm(forms.Form):
         self.fields["hotrush"].help_text = _(
             "For an urgent tech support request, such as a store that is down: answered out of "
             "queue within %(hours)s hours.") % {"hours": policy.hotrush_response_hours}
-        self.fields["licenses"].queryset = company_licenses(tenant, company)
+        self.licenses = {lic.pk: lic for lic in company_licenses(tenant, company)}
+        self.fields["licenses"].choices = [(pk, str(lic)) for pk, lic in self.licenses.items()]
         self.versions = {}
         groups: dict[str, list] = {}
         for version, mark in marked_versions(tenant):
@@ -174,7 +177,7 @@ class NewTicketForm(forms.Form):
                        else self.department_types[data["department"]])
         version = data["product_version"]
         return {
-            "ticket_type": ticket_type, "licenses": list(data["licenses"]),
+            "ticket_type": ticket_type, "licenses": [self.licenses[pk] for pk in data["licenses"]],
             "product_version": self.versions[version] if version else None,
             "hotrush": data["hotrush"], "priority": data["priority"],
             "quote_requested": data["quote_requested"], "subject": data["subject"],

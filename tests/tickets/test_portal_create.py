@@ -290,3 +290,11 @@ def test_staff_get_the_customers_only_page(tenant, agent):
     response = host_client(tenant, agent).get(NEW)
     assert response.status_code == 403
     assert "Staff work in the admin" in text(response)
+
+
+@pytest.mark.parametrize("field", ["licenses", "product_version", "type"])
+def test_ids_beyond_the_database_range_are_refused_clearly(tenant, customer, field):
+    support = support_type(tenant)
+    page = refused(host_client(tenant, customer), tenant,
+                   fields(support, **{field: "99999999999999999999"}))
+    assert "Choose" in page

@@ -451,3 +451,13 @@ def test_messages_by_other_people_of_the_company_are_shown_by_name(tenant, custo
     page = text(host_client(tenant, customer).get(detail(ticket)))
     assert secondary.get_full_name() in page
     assert Message.objects.for_tenant(tenant).filter(ticket=ticket).count() == 2
+
+
+@pytest.mark.parametrize("path", [
+    "/tickets/99999999999999999999/",
+    "/tickets/2147483648/",
+    "/tickets/1001/attachments/99999999999999999999/",
+])
+def test_numbers_beyond_the_database_range_are_a_404(tenant, customer, path):
+    submit(customer, support_type(tenant))
+    assert host_client(tenant, customer).get(path).status_code == 404
