@@ -79,8 +79,6 @@ def ticket_index(request):
         "sort": filters["sort"],
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_ends=1),
-        "hide_form": HideClosedRatedForm(initial={"hide": user.hide_closed_rated}),
-        "search_form": MessageIdForm(),
     })
 
 
@@ -298,6 +296,7 @@ def attachment_download(request, number, pk):
 
 # Access info (T-10): never cached, never in a URL, every view logged -----------------------
 
+@sensitive_variables("revealed")
 def _access_info_page(request, ticket: Ticket, *, form=None, revealed=None):
     allowed = can_use_access_info(request.membership)
     return render(request, "tickets/access_info.html", {
