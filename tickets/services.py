@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, Department, Holiday, Membership, Role, Tenant, User
@@ -478,9 +478,12 @@ def split_message(*, message: Message, by: User, subject: str) -> Ticket:
                      reason=_("split from #%(number)s") % {"number": locked.number})
         record_event(new, EventKind.SPLIT, by=by, source=locked.number, **settlement)
         record_event(locked, EventKind.SPLIT, by=by, target=new.number, message_id=message.pk)
-        notice = _add_message(locked, author=by, by_staff=True, internal=False, files=(), body=_(
-            "Your message %(id)s raises a new issue, so we moved it to ticket #%(number)s, "
-            "where we will answer it.") % {"id": message.public_id, "number": new.number})
+        with translation.override(locked.created_by.language):  # the customer reads it
+            body = _("Your message %(id)s raises a new issue, so we moved it to ticket "
+                     "#%(number)s, where we will answer it.") % {
+                         "id": message.public_id, "number": new.number}
+        notice = _add_message(locked, author=by, by_staff=True, internal=False, files=(),
+                              body=body)
         record_event(locked, EventKind.MESSAGE, by=by, message=notice)
     return new
 
@@ -497,9 +500,11 @@ def merge_tickets(*, source: Ticket, target: Ticket, by: User) -> Ticket:
         source, target = locked[source.pk], locked[target.pk]
         if target.status == Status.CLOSED:
             raise TicketError(errors.MERGE_CLOSED_TARGET)
-        notice = _add_message(source, author=by, by_staff=True, internal=False, files=(), body=_(
-            "This ticket duplicates ticket #%(number)s; we continue there.") % {
-                "number": target.number})
+        with translation.override(source.created_by.language):  # the customer reads it
+            body = _("This ticket duplicates ticket #%(number)s; we continue there.") % {
+                "number": target.number}
+        notice = _add_message(source, author=by, by_staff=True, internal=False, files=(),
+                              body=body)
         record_event(source, EventKind.MESSAGE, by=by, message=notice)
         source.merged_into = target
         source.save(update_fields=["merged_into", "updated_at"])

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from accounts.models import Role
+from accounts.models import Role, User
 from tests.accounts.factories import (
     CompanyFactory,
     DepartmentFactory,
@@ -563,3 +563,13 @@ def test_split_new_ticket_belongs_to_the_original_customer_when_staff_wrote(comp
     new = services.split_message(message=staff_message, by=agent, subject="")
     assert new.created_by == ticket.created_by
     assert new.subject == ticket.subject
+
+
+def test_split_and_merge_notices_speak_the_customers_language(company, agent):
+    source = TicketFactory(company=company, status=Status.ASSIGNED)
+    target = TicketFactory(company=company, status=Status.IN_PROGRESS)
+    User.objects.filter(pk=source.created_by_id).update(language="it")
+    agent.language = "en"
+    services.merge_tickets(source=source, target=target, by=agent)
+    [notice] = source.messages.all()
+    assert notice.body.startswith("Questo ticket")
