@@ -8,6 +8,7 @@ from functools import update_wrapper
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -111,6 +112,14 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(is_overdue=True) if self.value() == "yes" else queryset
+
+
+class QueueChangeList(ChangeList):
+    """Marks the columns the queue order sorts by (HotRush, score), not the model's
+    default ordering, when no column is chosen."""
+
+    def _get_default_ordering(self):
+        return QUEUE_ORDER
 
 
 # The ticket page's actions: one form, one service each -------------------------------------
@@ -244,7 +253,7 @@ def event_details(events: list[TicketEvent], tenant_id: int) -> list[tuple[Ticke
         elif kind == EventKind.RATED:
             text = f"{data.get('rating')}/5"
         elif kind in (EventKind.SPLIT, EventKind.MERGED):
-            text = (_("with #%(number)s") % {"number": data["target"]} if "target" in data
+            text = (_("to #%(number)s") % {"number": data["target"]} if "target" in data
                     else _("from #%(number)s") % {"number": data.get("source")})
         elif kind == EventKind.QUOTE_SENT:
             text = ", ".join(part for part in (
@@ -275,9 +284,10 @@ class TicketAdmin(TenantScopedAdmin):
     splitting; nobody deletes them, the event history is kept.
     """
 
-    list_display = ["number_label", "subject", "company", "status", "priority", "score_label",
-                    "hotrush_label", "due_label", "assignee", "department", "last_reply"]
-    list_display_links = ["number_label", "subject"]
+    list_display = ["number_label", "subject_label", "status", "priority_label", "due_label",
+                    "assignee", "department", "last_reply"]
+    list_display_links = ["number_label", "subject_label"]
+    list_per_page = 50
     list_filter = [QueueStatusFilter, AssigneeFilter, "department", "hotrush", OverdueFilter]
     search_fields = ["number__exact", "subject", "company__name", "messages__public_id__iexact"]
     search_help_text = gettext_lazy("Ticket number (#1234), subject, company name or message ID.")
@@ -293,6 +303,19 @@ class TicketAdmin(TenantScopedAdmin):
 
     def get_ordering(self, request):
         return QUEUE_ORDER
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
+
+    # The queue's columns and the ticket's thread need the width of the page.
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {
+            "title": _("Ticket queue"), "is_nav_sidebar_enabled": False,
+            **(extra_context or {})})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, {
+            "is_nav_sidebar_enabled": False, **(extra_context or {})})
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset,
@@ -311,16 +334,21 @@ class TicketAdmin(TenantScopedAdmin):
 
     @admin.display(description=gettext_lazy("number"), ordering="number")
     def number_label(self, ticket):
+        if ticket.hotrush:
+            return format_html('#{}<br><span class="hotrush">{}</span>', ticket.number,
+                               _("HotRush"))
         return f"#{ticket.number}"
 
-    @admin.display(description=gettext_lazy("score"), ordering="score")
-    def score_label(self, ticket):
-        return f"{ticket.score:.2f}"
+    @admin.display(description=gettext_lazy("Brief description"), ordering="subject")
+    def subject_label(self, ticket):
+        return format_html('{}<br><small class="quiet">{}</small>', ticket.subject,
+                           ticket.company)
 
-    @admin.display(description=gettext_lazy("HotRush"), ordering="hotrush")
-    def hotrush_label(self, ticket):
-        return format_html('<span class="hotrush">{}</span>', _("HotRush")) if ticket.hotrush \
-            else ""
+    @admin.display(description=gettext_lazy("priority"), ordering="score")
+    def priority_label(self, ticket):
+        """The customer's label and the effective score the queue sorts by (T-7)."""
+        return format_html('{}<br><small class="quiet">{} {}</small>',
+                           ticket.get_priority_display(), _("score"), f"{ticket.score:.2f}")
 
     @admin.display(description=gettext_lazy("first response due"),
                    ordering="first_response_due_at")

@@ -84,10 +84,10 @@ class StatusForm(TicketWorkForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].widget.choices = [
-            (status.value, status.label)
-            for status in allowed_moves(self.ticket.status, Actor.STAFF)
-            if status != Status.QUOTE_SENT]
+        self.moves = [status for status in allowed_moves(self.ticket.status, Actor.STAFF)
+                      if status != Status.QUOTE_SENT]
+        self.fields["to"].widget.choices = [("", _("Choose…")), *(
+            (status.value, status.label) for status in self.moves)]
 
 
 class PriorityForm(TicketWorkForm):

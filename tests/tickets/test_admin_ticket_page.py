@@ -58,6 +58,10 @@ def fresh(ticket) -> Ticket:
     return Ticket.all_tenants.get(pk=ticket.pk)
 
 
+def history_of(response) -> list[tuple[str, str]]:
+    return [(event.kind, detail) for event, detail in response.context["history"]]
+
+
 def page_text(client, ticket) -> str:
     response = client.get(page_url(ticket))
     assert response.status_code == 200
@@ -171,7 +175,7 @@ def test_move_to_another_department_of_the_tenant_only(tenant, other_tenant, sta
 def test_status_change_offers_the_staff_moves_and_records_why(staff_client, ticket, agent):
     form = staff_client.get(page_url(ticket)).context["forms"]["status"]
     assert [value for value, _label in form.fields["to"].widget.choices] == [
-        Status.ASSIGNED, Status.IN_PROGRESS, Status.PRE_CLOSED, Status.CLOSED]
+        "", Status.ASSIGNED, Status.IN_PROGRESS, Status.PRE_CLOSED, Status.CLOSED]
     act(staff_client, ticket, "status", {"to": Status.IN_PROGRESS, "reason": "reproduced"})
     assert fresh(ticket).status == Status.IN_PROGRESS
     event = TicketEvent.objects.for_tenant(ticket.tenant).get(ticket=ticket,
@@ -193,7 +197,7 @@ def test_staff_cannot_start_work_before_the_quote_is_accepted(target, staff_clie
                                                               support):
     quoted = submit(customer, support, quote_requested=True)
     form = staff_client.get(page_url(quoted)).context["forms"]["status"]
-    assert [value for value, _label in form.fields["to"].widget.choices] == [Status.CLOSED]
+    assert [value for value, _label in form.fields["to"].widget.choices] == ["", Status.CLOSED]
     response = act(staff_client, quoted, "status", {"to": target})
     assert messages_of(response) == [str(errors.ILLEGAL_MOVE % {
         "from": Status.AWAITING_QUOTE.label, "to": target.label})]
@@ -266,6 +270,9 @@ def test_merge_closes_the_duplicate_into_the_companys_ticket(staff_client, ticke
     closed = fresh(duplicate)
     assert (closed.status, closed.merged_into) == (Status.CLOSED, ticket)
     assert f"#{ticket.number}" in thread(duplicate, include_internal=False).last().body
+    assert (EventKind.MERGED, f"to #{ticket.number}") in history_of(response)
+    target_page = staff_client.get(page_url(ticket))
+    assert (EventKind.MERGED, f"from #{duplicate.number}") in history_of(target_page)
 
 
 def test_merge_refuses_another_company_unknown_numbers_and_other_tenants(
@@ -306,8 +313,7 @@ def test_history_lists_every_event_readably(staff_client, ticket, agent, manager
     services.assign_ticket(ticket=ticket, by=agent, assignee=manager)
     services.set_priority(ticket=ticket, priority=Priority.MINOR, by=agent)
     response = staff_client.get(page_url(ticket))
-    history = [(event.kind, detail) for event, detail in response.context["history"]]
-    assert history == [
+    assert history_of(response) == [
         (EventKind.CREATED, "Submitted"),
         (EventKind.ASSIGNED, f"nobody → {manager}"),
         (EventKind.STATUS, "Submitted → Assigned (assigned)"),
