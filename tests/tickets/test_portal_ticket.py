@@ -332,6 +332,15 @@ def test_hotrush_enable_and_disable_and_the_limit_once_work_started(tenant, cust
     assert str(errors.HOTRUSH_LIMIT % {"limit": 1}) in text(client.get(detail(ticket)))
 
 
+def test_the_price_of_enabling_hotrush_shows_before_the_click(tenant, customer):
+    ticket = submit(customer, support_type(tenant))
+    client = host_client(tenant, customer)
+    assert "Costs" not in text(client.get(detail(ticket)))
+    tenant.policy.hotrush_price = 5
+    tenant.policy.save()
+    assert "Enable HotRush Costs 5 credits." in text(client.get(detail(ticket)))
+
+
 def test_a_malformed_property_post_changes_nothing(tenant, customer):
     ticket = submit(customer, support_type(tenant))
     client = host_client(tenant, customer)
