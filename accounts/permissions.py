@@ -19,6 +19,7 @@ class Capability(StrEnum):
     COMPLAINTS = "complaints"
     AFFILIATE = "affiliate"
     OWN_PROFILE = "own_profile"
+    ACCESS_INFO = "access_info"  # T-10: see and post a ticket's server access
 
 
 C = Capability
@@ -26,7 +27,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.PRIMARY: frozenset(Capability),
     Role.ADVANCED: frozenset({
         C.TICKETS, C.KNOWLEDGE_BASE, C.BUY, C.INVOICES, C.PROJECTS, C.FILE_AREA,
-        C.LICENSES_VIEW, C.LEDGER_VIEW, C.OWN_PROFILE,
+        C.LICENSES_VIEW, C.LEDGER_VIEW, C.OWN_PROFILE, C.ACCESS_INFO,
     }),
     Role.SECONDARY: frozenset({C.TICKETS, C.KNOWLEDGE_BASE, C.OWN_PROFILE}),
 }

@@ -117,3 +117,9 @@ def smtp_server(settings):
         for name, value in server.settings.items():
             setattr(settings, name, value)
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploads of a test go to its own temporary folder, never into data/."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -10,7 +10,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import Company, Membership, Role, Tenant
+from accounts.models import Company, Tenant
 from licenses.models import License, ProductVersion
 
 from .lifecycle import Status
@@ -135,11 +135,6 @@ def access_infos(ticket: Ticket) -> QuerySet[AccessInfo]:
     """The ticket's access info rows without their secrets: kind, host, port, who, when."""
     return (AccessInfo.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket)
             .select_related("created_by").defer("secret"))
-
-
-def can_use_access_info(membership: Membership) -> bool:
-    """Only the company's primary and advanced people see or post access info (T-10)."""
-    return membership.role in (Role.PRIMARY, Role.ADVANCED)
 
 
 def rating_deadline(ticket: Ticket, policy) -> datetime.datetime | None:

@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Company, Department, Holiday, Membership, Role, Tenant, User
+from accounts.models import Company, Department, Holiday, Membership, Tenant, User
 from accounts.permissions import Capability, can
 from licenses.models import License, ProductVersion
 
@@ -36,6 +36,7 @@ from .models import (
     TicketType,
 )
 from .pricing import charge_credits, ticket_price
+from .selectors import rating_deadline
 from .sla import BusinessClock, first_response_due
 
 # T-6: disabling HotRush is counted against the company once work has started.
@@ -383,8 +384,8 @@ def rate_ticket(*, membership: Membership, ticket: Ticket, rating: int,
             raise TicketError(errors.RATE_ONLY_CLOSED)
         policy = ticket_policy(locked)
         now = timezone.now()
-        if locked.rated_at and now > locked.rated_at + datetime.timedelta(
-                days=policy.rating_edit_days):
+        deadline = rating_deadline(locked, policy)
+        if deadline is not None and now > deadline:
             raise TicketError(errors.RATE_LOCKED)
         locked.rating, locked.rating_comment = rating, comment.strip()
         locked.rated_at = locked.rated_at or now
@@ -518,7 +519,7 @@ def merge_tickets(*, source: Ticket, target: Ticket, by: User) -> Ticket:
 # Access info (T-10) ---------------------------------------------------------------------
 
 def _require_access_role(membership: Membership, ticket: Ticket) -> None:
-    if (membership.role not in (Role.PRIMARY, Role.ADVANCED)
+    if (not can(membership, Capability.ACCESS_INFO)
             or membership.company_id != ticket.company_id
             or membership.tenant_id != ticket.tenant_id):
         raise TicketError(errors.ACCESS_INFO_ROLE)

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from accounts.access import customer_required
-from accounts.permissions import Capability
+from accounts.permissions import Capability, can
 
 from . import errors, services
 from .access import access_access_info, access_ticket
@@ -40,7 +40,6 @@ from .models import Kind, Priority, Ticket
 from .pricing import ticket_price
 from .selectors import (
     access_infos,
-    can_use_access_info,
     find_message,
     public_attachment,
     rating_deadline,
@@ -298,7 +297,7 @@ def attachment_download(request, number, pk):
 
 @sensitive_variables("revealed")
 def _access_info_page(request, ticket: Ticket, *, form=None, revealed=None):
-    allowed = can_use_access_info(request.membership)
+    allowed = can(request.membership, Capability.ACCESS_INFO)
     return render(request, "tickets/access_info.html", {
         "ticket": ticket,
         "tab": "access_info",

@@ -31,6 +31,7 @@ SPEC_TABLE = {
     C.COMPLAINTS: {P},
     C.AFFILIATE: {P},
     C.OWN_PROFILE: {P, A, S},
+    C.ACCESS_INFO: {P, A},  # T-10: server access shown to primary and advanced people only
 }
 # Sections the spec and the seeds name, with the row of the table that guards each.
 NAMED_SECTIONS = {
