@@ -21,7 +21,9 @@ from accounts.models import (
 )
 from accounts.services.tenants import create_tenant
 from licenses.models import License, LicenseStatus, Product, ProductKind, ProductVersion
-from tickets.models import Kind, TicketType
+from tickets import services
+from tickets.lifecycle import Actor, Status
+from tickets.models import CannedReply, Kind, Priority, Ticket, TicketType
 
 PASSWORD = "demo-helpdesk-2026"
 
@@ -125,6 +127,7 @@ def seed_demo() -> list[Login]:
             logins.append(Login(slug, role.label, email))
         _seed_catalogue(tenant, company, spec)
         _seed_ticket_types(tenant, spec)
+        _seed_conversations(tenant, company)
     if not User.objects.filter(tenant=None, email="admin@platform.example").exists():
         User.objects.create_superuser("admin@platform.example", PASSWORD, first_name="Platform",
                                       last_name="Admin", email_verified_at=timezone.now())
@@ -166,6 +169,44 @@ def _seed_ticket_types(tenant, spec) -> None:
             name=name, defaults={"tenant": tenant, "kind": kind, "position": position,
                                  "department": departments[department],
                                  "customer_selectable": selectable})
+
+
+CANNED_REPLIES = (
+    ("Need server access", "To look into this we need access to your server. Please post it "
+                           "on the ticket's \"Post access info\" tab; it is stored encrypted."),
+    ("Solved, closing soon", "We believe this is solved. If anything is still wrong, just "
+                             "reply here; otherwise the ticket closes by itself."),
+)
+
+
+def _seed_conversations(tenant, company) -> None:
+    """Canned replies and two sample tickets, so that the queue and the portal are not empty."""
+    for title, body in CANNED_REPLIES:
+        CannedReply.objects.for_tenant(tenant).get_or_create(
+            title=title, defaults={"tenant": tenant, "body": body})
+    if Ticket.objects.for_tenant(tenant).filter(company=company).exists():
+        return
+    primary = (Membership.objects.for_tenant(tenant).select_related("user", "company")
+               .get(company=company, role=Role.PRIMARY))
+    agent = User.objects.for_tenant(tenant).get(email=f"agent@{tenant.slug}.example")
+    support, sales = (TicketType.objects.for_tenant(tenant).filter(kind=kind)
+                      .order_by("position").first() for kind in (Kind.SUPPORT, Kind.SALES))
+    ticket = services.submit_ticket(
+        tenant=tenant, membership=primary, ticket_type=support, priority=Priority.MAJOR,
+        subject="Checkout shows a blank page after the upgrade",
+        body="Since this morning's upgrade our checkout page is blank. Customers cannot pay.")
+    services.post_message(ticket=ticket, author=agent, body=CANNED_REPLIES[0][1])
+    question = services.submit_ticket(
+        tenant=tenant, membership=primary, ticket_type=sales, priority=Priority.MINOR,
+        subject="Price of a second store license",
+        body="We are opening a second shop. What does one more license cost?")
+    services.post_message(ticket=question, author=agent,
+                          body="A second license is 40% off the list price. Shall we send "
+                               "an invoice?")
+    services.change_status(ticket=question, to=Status.CLOSED, by=primary.user,
+                           actor=Actor.CUSTOMER, reason="answered")
+    services.rate_ticket(membership=primary, ticket=question, rating=5,
+                         comment="Fast and clear.")
 
 
 def demo_url(slug: str, port: int = 8000) -> str:

@@ -17,10 +17,12 @@ from accounts.models import (
 )
 from helpdesk.demo import PASSWORD
 from licenses.models import License, Product, ProductKind, ProductVersion
+from tickets.lifecycle import Status
+from tickets.models import CannedReply, Message, Ticket, TicketType
 
 pytestmark = pytest.mark.django_db
 SEEDED = [Tenant, TenantPolicy, Department, Company, User, Membership, Product, ProductVersion,
-          License]
+          License, TicketType, CannedReply, Ticket, Message]
 
 
 def seed(*args) -> str:
@@ -109,3 +111,13 @@ def test_the_output_gives_both_portals_and_the_logins():
                   "secondary@demo-store.example", "agent@qualiteam.example",
                   "manager@magespecialist.example", "admin@platform.example"]:
         assert email in out
+
+
+def test_demo_vendors_have_canned_replies_and_sample_tickets_once():
+    seed()
+    seed()
+    for tenant in Tenant.objects.all():
+        tickets = Ticket.objects.for_tenant(tenant)
+        assert tickets.count() == 2
+        assert tickets.filter(status=Status.CLOSED, rating=5).count() == 1
+        assert CannedReply.objects.for_tenant(tenant).count() == 2
