@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -166,17 +167,32 @@ def submit_ticket(*, tenant: Tenant, membership: Membership, ticket_type: Ticket
     return ticket
 
 
+def refresh_priority_offsets(*, tenant: Tenant, company_ids: Sequence[int] | None = None) -> int:
+    """Store each company's share(Minor) - share(Major) of its last 90 days of tickets (T-7).
+
+    One UPDATE for all the tenant's companies (the nightly job) or for ``company_ids``;
+    LOG tickets do not count, a company without tickets gets 0. Returns the rows updated.
+    """
+    ratio = FloatField()  # SQLite's CAST AS NUMERIC keeps integers and would divide them
+    counted = Q(created_at__gte=timezone.now() - PRIORITY_WINDOW) & ~Q(kind=Kind.LOG)
+    offsets = (Ticket.objects.for_tenant(tenant).filter(counted, company=OuterRef("pk"))
+               .values("company")
+               .annotate(offset=Cast(Count("pk", filter=Q(priority=Priority.MINOR))
+                                     - Count("pk", filter=Q(priority=Priority.MAJOR)), ratio)
+                         / Cast(Count("pk"), ratio))
+               .values("offset"))
+    companies = Company.objects.for_tenant(tenant)
+    if company_ids is not None:
+        companies = companies.filter(pk__in=company_ids)
+    return companies.update(priority_offset=Coalesce(Subquery(offsets, output_field=ratio),
+                                                     Value(0.0), output_field=ratio))
+
+
 def refresh_priority_offset(*, tenant: Tenant, company_id: int) -> Decimal:
-    """Store share(Minor) - share(Major) of the company's last 90 days of tickets (T-7)."""
-    counts = (Ticket.objects.for_tenant(tenant)
-              .filter(company_id=company_id, created_at__gte=timezone.now() - PRIORITY_WINDOW)
-              .exclude(kind=Kind.LOG)
-              .aggregate(total=Count("pk"), minor=Count("pk", filter=Q(priority=Priority.MINOR)),
-                         major=Count("pk", filter=Q(priority=Priority.MAJOR))))
-    total = counts["total"] or 1
-    offset = (Decimal(counts["minor"] - counts["major"]) / total).quantize(Decimal("0.001"))
-    Company.objects.for_tenant(tenant).filter(pk=company_id).update(priority_offset=offset)
-    return offset
+    """Refresh one company's offset (after it submits a ticket) and return it."""
+    refresh_priority_offsets(tenant=tenant, company_ids=[company_id])
+    return (Company.objects.for_tenant(tenant).values_list("priority_offset", flat=True)
+            .get(pk=company_id))
 
 
 # Messages -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ email to the console, Celery on kombu's filesystem transport (no Redis).
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .require import optional
@@ -187,6 +188,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "helpdesk.tasks.heartbeat_task",
                   "schedule": env.float("HEARTBEAT_SECONDS", default=60.0)},
+    "priority-offsets": {"task": "tickets.tasks.refresh_priority_offsets_task",
+                         "schedule": crontab(hour=2, minute=30)},
 }
 
 # LOGGING

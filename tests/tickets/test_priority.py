@@ -7,11 +7,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.models import Company
+from helpdesk.models import JobRun
 from tests.accounts.factories import CompanyFactory
 from tests.tickets.factories import TicketFactory, TicketTypeFactory
 from tickets import services
 from tickets.models import Kind, Priority
 from tickets.queue import ticket_queue
+from tickets.tasks import refresh_priority_offsets_task
 
 MAJOR, NORMAL, MINOR = Priority.MAJOR, Priority.NORMAL, Priority.MINOR
 
@@ -109,3 +112,21 @@ def test_submitting_and_changing_priority_refresh_the_offset(tenant, company, cu
 def test_the_offset_is_kept_to_three_decimals(company, priorities, offset):
     file_tickets(company, *priorities)
     assert refresh(company) == offset
+
+
+def test_the_nightly_job_refreshes_every_companys_offset_and_records_its_run(tenant,
+                                                                             other_tenant):
+    minor_only = CompanyFactory(tenant=tenant)
+    major_only = CompanyFactory(tenant=other_tenant)
+    quiet = CompanyFactory(tenant=tenant)
+    TicketFactory(company=minor_only, priority=Priority.MINOR)
+    TicketFactory(company=major_only, priority=Priority.MAJOR)
+    Company.objects.for_tenant(tenant).filter(pk=quiet.pk).update(priority_offset="0.5")
+
+    assert refresh_priority_offsets_task() == {tenant.slug: 2, other_tenant.slug: 1}
+    assert refresh_priority_offsets_task() == {tenant.slug: 2, other_tenant.slug: 1}
+
+    offsets = dict(Company.all_tenants.values_list("pk", "priority_offset"))
+    assert offsets[minor_only.pk] == 1 and offsets[major_only.pk] == -1 and offsets[quiet.pk] == 0
+    runs = JobRun.objects.filter(job="priority_offsets")
+    assert runs.count() == 4 and {run.counts["companies"] for run in runs} == {1, 2}
