@@ -9,6 +9,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Company, Tenant
 from licenses.models import License, ProductVersion
@@ -142,3 +143,12 @@ def rating_deadline(ticket: Ticket, policy) -> datetime.datetime | None:
     if ticket.rated_at is None:
         return None
     return ticket.rated_at + datetime.timedelta(days=policy.rating_edit_days)
+
+
+def account_priority_level(offset) -> str:
+    """How the company's priority offset reads to its people (T-7): its sign, as a level."""
+    if offset < 0:
+        return _("below normal")
+    if offset > 0:
+        return _("above normal")
+    return _("normal")

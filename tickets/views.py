@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -40,6 +41,7 @@ from .models import Kind, Priority, Ticket
 from .pricing import ticket_price
 from .selectors import (
     access_infos,
+    account_priority_level,
     find_message,
     public_attachment,
     rating_deadline,
@@ -73,11 +75,14 @@ def ticket_index(request):
     tickets = tickets_for_company(tenant, request.membership.company, **filters,
                                   hide_closed_rated=user.hide_closed_rated)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    offset = request.membership.company.priority_offset
     return render(request, "tickets/index.html", {
         "filter_form": filter_form,
         "sort": filters["sort"],
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_ends=1),
+        "priority_level": account_priority_level(offset),
+        "priority_offset": ("+" if offset > 0 else "") + number_format(offset, 2),
     })
 
 

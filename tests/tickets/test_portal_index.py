@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role, User
+from accounts.models import Company, Role, User
 from tests.accounts.factories import CompanyFactory, customer_of
 from tests.conftest import host_client
 from tests.tickets.factories import TicketTypeFactory
@@ -274,3 +274,15 @@ def test_the_dashboard_shows_open_tickets_and_the_latest(tenant, customer, agent
     assert "2 open tickets" in page
     assert f"#{latest.number} Latest question" in page
     assert detail(latest) in response.content.decode()
+
+
+@pytest.mark.parametrize(("offset", "level", "number"), [
+    ("-1.000", "below normal", "-1.00"), ("0", "normal", "0.00"),
+    ("0.500", "above normal", "+0.50")])
+def test_index_shows_the_accounts_priority_level_with_its_number(tenant, company, customer,
+                                                                 offset, level, number):
+    Company.objects.for_tenant(tenant).filter(pk=company.pk).update(priority_offset=offset)
+    body = host_client(tenant, customer).get("/tickets/").content.decode()
+    shown = re.sub(r"\s+", " ", body[body.index('id="priority-level"'):][:600])
+    assert f"<strong>{level}</strong>" in shown
+    assert f"({number})" in shown
