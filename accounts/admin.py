@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .admin_base import TenantScopedAdmin, TenantScopedInline, admin_scope
+from .admin_base import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline, admin_scope
 from .errors import AccountsError
 from .models import (
     Company,
@@ -343,24 +343,22 @@ class CompanyAdmin(TenantScopedAdmin):
 
 
 @admin.register(LoginThrottle)
-class LoginThrottleAdmin(TenantScopedAdmin):
+class LoginThrottleAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     """Failed logins per email; deleting a row lifts its lockout (ACC-3)."""
+
+    deletable = True
 
     list_display = ["email", "failures", "first_failure_at", "locked_until"]
     search_fields = ["email"]
     readonly_fields = ["email", "failures", "first_failure_at", "locked_until"]
     fields = readonly_fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TOTPDevice, StaticDevice)
-class TwoFactorDeviceAdmin(TenantScopedAdmin):
+class TwoFactorDeviceAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     """Platform superusers may remove a person's second factor (ACC-3); keys stay hidden."""
+
+    deletable = True
 
     list_display = ["name", "user", "confirmed"]
     list_select_related = ["user"]
@@ -368,9 +366,3 @@ class TwoFactorDeviceAdmin(TenantScopedAdmin):
     search_fields = ["user__email", "name"]
     fields = ["user", "name", "confirmed"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -288,6 +288,22 @@ class TenantScopedAdmin(TenantScoping, admin.ModelAdmin):
         return self.permits(request, DELETE, obj)
 
 
+class ReadOnlyAdminMixin:
+    """For rows that only their own services write: shown, never added or edited here;
+    deleted only where ``deletable`` (e.g. removing a lockout unlocks the email)."""
+
+    deletable = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.deletable and super().has_delete_permission(request, obj)
+
+
 class TenantScopedInlineFormSet(BaseInlineFormSet):
     """The hidden row id of each inline form accepts only the rows the formset shows."""
 

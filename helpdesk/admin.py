@@ -1,24 +1,16 @@
 """Admin for operations records: platform superusers only (not in STAFF_PERMISSIONS)."""
 from django.contrib import admin
 
-from accounts.admin_base import TenantScopedAdmin
+from accounts.admin_base import ReadOnlyAdminMixin, TenantScopedAdmin
 
 from .models import JobRun
 
 
 @admin.register(JobRun)
-class JobRunAdmin(TenantScopedAdmin):
+class JobRunAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     list_display = ["job", "tenant", "started_at", "duration_ms", "counts", "host"]
     list_select_related = ["tenant"]
     list_filter = ["job"]
     search_fields = ["job", "host"]
     date_hierarchy = "started_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -21,7 +21,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_base import CHANGE, VIEW, TenantScopedAdmin, admin_scope, tenant_rows
+from accounts.admin_base import (
+    CHANGE,
+    VIEW,
+    ReadOnlyAdminMixin,
+    TenantScopedAdmin,
+    admin_scope,
+    tenant_rows,
+)
 from accounts.models import Department, User
 
 from . import services
@@ -520,7 +527,7 @@ class CannedReplyAdmin(TenantScopedAdmin):
 
 
 @admin.register(HotRushDisable)
-class HotRushDisableAdmin(TenantScopedAdmin):
+class HotRushDisableAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     """The counted HotRush disables of each company (T-6), for managers to look up."""
 
     list_display = ["company", "ticket", "by", "created_at"]
@@ -529,12 +536,3 @@ class HotRushDisableAdmin(TenantScopedAdmin):
     search_fields = ["company__name", "ticket__number__exact"]
     fields = ["company", "ticket", "by", "created_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
