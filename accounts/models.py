@@ -476,16 +476,18 @@ class LoginThrottle(models.Model):
     """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="+")
-    email = models.CharField(max_length=254)
-    failures = models.PositiveIntegerField(default=0)
-    first_failure_at = models.DateTimeField(default=timezone.now)
-    locked_until = models.DateTimeField(null=True, blank=True)
+                               related_name="+", verbose_name=_("tenant"))
+    email = models.CharField(_("email"), max_length=254)
+    failures = models.PositiveIntegerField(_("failed attempts"), default=0)
+    first_failure_at = models.DateTimeField(_("first failure"), default=timezone.now)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     all_tenants = models.Manager()
     objects = LoginThrottleManager()
 
     class Meta:
+        verbose_name = _("login lockout")
+        verbose_name_plural = _("login lockouts")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "email"], name="login_throttle_unique"),
             models.UniqueConstraint(fields=["email"], condition=models.Q(tenant__isnull=True),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import (
     Company,
@@ -58,7 +59,8 @@ TENANTS = {
         "policy": dict(
             primary_colour="#7a1f2b", accent_colour="#e0b04a", languages=["en", "it"],
             time_zone="Europe/Rome", label_help_desk="HELP DESK",
-            label_new_ticket="Create new ticket", label_send_ticket="Send ticket",
+            label_new_ticket=gettext_noop("Create new ticket"),
+            label_send_ticket=gettext_noop("Send ticket"),
             show_ticket_type=False, simple_statuses=True, reply_box_on_top=True,
             auto_sales_preclose=False, auto_project_preclose=False,
             auto_support_preclose=False, auto_close_preclosed=False, auto_close_waiting=True,

@@ -130,3 +130,15 @@ def test_login_page_stays_english_when_the_tenant_offers_only_english(tenant):
     assert 'lang="en"' in body
     assert ">Log in</button>" in body
     assert "Accedi" not in body
+
+
+def test_the_seed_004_labels_reach_italian_customers_in_italian(tenant, customer):
+    from helpdesk.demo import TENANTS
+
+    for name in ("label_help_desk", "label_new_ticket", "label_send_ticket"):
+        setattr(tenant.policy, name, TENANTS["magespecialist"]["policy"][name])
+    tenant.policy.save()
+    customer.language = "it"
+    customer.save()
+    body = host_client(tenant, customer).get(reverse("tickets:new")).content.decode()
+    assert "Crea nuovo ticket" in body and "Invia ticket" in body and "HELP DESK" in body
