@@ -136,8 +136,8 @@ def ticket_new(request):
         except TicketError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Ticket #%(number)s is sent. We will answer here and by "
-                                        "email.") % {"number": ticket.number})
+            messages.success(request, _("Ticket #%(number)s is sent. We will answer here.")
+                             % {"number": ticket.number})
             return redirect(_ticket_url(ticket))
     return render(request, "tickets/new.html", {
         "form": form,
