@@ -115,7 +115,7 @@ class TenantPolicyAdmin(TenantScopedAdmin):
             "auto_project_preclose", "project_preclose_days", "auto_support_preclose",
             "support_preclose_days", "auto_close_preclosed", "preclosed_close_days",
             "auto_close_waiting", "waiting_reminder_hours", "waiting_close_hours",
-            "domain_change_clear_hours"]}),
+            "domain_change_clear_hours", "auto_survey", "survey_delay_hours"]}),
         (_("Billing"), {"fields": [
             "currency", "credit_limit", "ticket_prices", "hotrush_price", "split_fee"]}),
     ]

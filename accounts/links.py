@@ -5,7 +5,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .models import User
+from .models import Tenant, User
 
 
 def landing_url(user: User) -> str:
@@ -17,6 +17,12 @@ def site_url(request) -> str:
     """Scheme and host of this request; the tenant middleware has matched the host to the
     tenant, so links built on it lead back to the same tenant."""
     return f"{request.scheme}://{request.get_host()}"
+
+
+def tenant_url(tenant: Tenant, path: str = "/") -> str:
+    """An absolute link to ``path`` on the tenant's site, for emails sent without a request."""
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    return f"{settings.SITE_SCHEME}://{tenant.host}{port}{path}"
 
 
 def safe_next(request) -> str:

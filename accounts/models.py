@@ -192,6 +192,10 @@ class TenantPolicy(models.Model):
     waiting_reminder_hours = hours(_("waiting on customer: reminder after (hours)"), 48)
     waiting_close_hours = hours(_("waiting on customer: close after (hours)"), 96)
     domain_change_clear_hours = hours(_("old license URL cleared within (hours)"), 48)
+    # AUTO-6: a closed ticket's access info is wiped (access_info_wipe_days), and its
+    # followers are asked to rate it once.
+    auto_survey = models.BooleanField(_("AUTO-6 send the satisfaction survey"), default=True)
+    survey_delay_hours = hours(_("survey sent after closing (hours)"), 2)
 
     # Billing (§7)
     currency = models.CharField(_("currency"), max_length=3, default="EUR",

@@ -109,6 +109,10 @@ class Ticket(TenantOwned):
                                         null=True, blank=True, related_name="+",
                                         verbose_name=_("last reply by"))
     last_message_by_staff = models.BooleanField(default=False)
+    # AUTO-5: when the customer was last reminded that we wait for them (once per staff reply).
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    # AUTO-6: the satisfaction survey goes out once per ticket, ever.
+    survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
@@ -136,6 +140,12 @@ class Ticket(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "company", "-number"], name="ticket_company_idx"),
             models.Index(fields=["tenant", "status"], name="ticket_status_idx"),
+            # The timed rules (AUTO-1..5) read open tickets only, a small share of them all.
+            models.Index(fields=["tenant", "last_message_at"], name="ticket_open_idx",
+                         condition=~Q(status=Status.CLOSED)),
+            # AUTO-6: closed tickets still owed a survey.
+            models.Index(fields=["tenant", "closed_at"], name="ticket_survey_due_idx",
+                         condition=Q(status=Status.CLOSED, survey_sent_at__isnull=True)),
         ]
 
     def __str__(self):
@@ -149,6 +159,27 @@ class Ticket(TenantOwned):
 def new_public_id() -> str:
     """A message id customers can quote and search by (T-4): short, unguessable."""
     return secrets.token_hex(5).upper()
+
+
+class TicketFollower(TenantOwned):
+    """A person of the ticket's company who gets its emails (N-1); the creator follows from
+    the start and anyone of the company who can see the ticket may follow or stop."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="followed_tickets")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "ticket", "user"],
+                                    name="ticket_follower_unique"),
+        ]
+
+    def __str__(self):
+        return f"#{self.ticket_id} {self.user_id}"
 
 
 class Message(TenantOwned):
@@ -213,6 +244,8 @@ class EventKind(models.TextChoices):
     SPLIT = "split", _("Split")
     MERGED = "merged", _("Merged")
     ACCESS_INFO = "access_info", _("Access info changed")
+    REMINDER = "reminder", _("Reminder sent")
+    SURVEY = "survey", _("Survey sent")
 
 
 class TicketEvent(TenantOwned):
@@ -232,13 +265,21 @@ class TicketEvent(TenantOwned):
     data = models.JSONField(default=dict, blank=True)
     message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
+    # Set by the timed jobs (§5): which rule, in which run; the bulk writes find their rows so.
+    rule = models.CharField(_("rule"), max_length=8, blank=True)
+    run = models.ForeignKey("helpdesk.JobRun", on_delete=models.SET_NULL, null=True, blank=True,
+                            related_name="+", verbose_name=_("run"))
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_idx"),
+            models.Index(fields=["run", "rule"], name="event_run_idx",
+                         condition=Q(run__isnull=False)),
+        ]
 
     def __str__(self):
         return f"#{self.ticket_id} {self.kind}"

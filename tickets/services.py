@@ -9,20 +9,32 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, Department, Holiday, Membership, Tenant, User
 from accounts.permissions import Capability, can
+from helpdesk.models import JobRun
+from helpdesk.sql import insert_select
 from licenses.models import License, ProductVersion
 
 from . import crypto, errors
 from .attachments import CheckedFile, check_uploads
 from .errors import TicketError
 from .events import record_event
-from .lifecycle import ACCEPTS_MESSAGES, Actor, Status, can_move
+from .lifecycle import ACCEPTS_MESSAGES, Actor, Status, can_move, sources_for
 from .models import (
     AccessInfo,
     AccessInfoView,
@@ -34,8 +46,11 @@ from .models import (
     Priority,
     Ticket,
     TicketCounter,
+    TicketEvent,
+    TicketFollower,
     TicketType,
 )
+from .notifications import enqueue
 from .pricing import charge_credits, ticket_price
 from .selectors import rating_deadline
 from .sla import BusinessClock, first_response_due
@@ -56,18 +71,50 @@ def _lock(ticket: Ticket) -> Ticket:
             .select_related("company").get(pk=ticket.pk))
 
 
+def move_fields(to: Status, now: datetime.datetime) -> dict:
+    """What a move to ``to`` writes on the ticket: one rule for `_move` and the bulk move."""
+    return {"status": to, "status_changed_at": now,
+            "closed_at": now if to == Status.CLOSED else None}
+
+
 def _move(ticket: Ticket, to: Status, *, by: User | None, actor: Actor, reason: str = ""):
     """Move a locked ticket to ``to`` if the transition table allows ``actor`` to (T-3)."""
     current = Status(ticket.status)
     if not can_move(current, to, actor):
         raise TicketError(errors.ILLEGAL_MOVE % {"from": current.label, "to": Status(to).label})
-    now = timezone.now()
-    ticket.status = to
-    ticket.status_changed_at = now
-    ticket.closed_at = now if to == Status.CLOSED else None
-    ticket.save(update_fields=["status", "status_changed_at", "closed_at", "updated_at"])
+    fields = move_fields(to, timezone.now())
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=[*fields, "updated_at"])
     record_event(ticket, EventKind.STATUS, by=by, from_status=current, to_status=to,
                  reason=reason)
+
+
+def change_status_bulk(*, tickets: QuerySet[Ticket], to: Status, rule: str, run: JobRun,
+                       reason: str, now: datetime.datetime) -> int:
+    """The timed jobs' set-based sibling of `change_status` (§5): move every ticket of
+    ``tickets`` that the transition table lets the system move to ``to``.
+
+    Three statements, whatever the number of tickets: the events are written first, from a
+    SELECT that locks the tickets it reads (a concurrent run, or a customer's message, waits;
+    PostgreSQL then re-checks the conditions on the row as committed, so a ticket that
+    changed meanwhile drops out); the UPDATE moves exactly the tickets that got an event; the
+    outbox rows follow from those events. Call inside the job's transaction.
+    """
+    candidates = (tickets.filter(status__in=sources_for(to, Actor.SYSTEM))
+                  .select_for_update(of=("self",)))
+    moved = insert_select(TicketEvent, candidates, {
+        "tenant": F("tenant_id"), "ticket": F("pk"), "kind": Value(EventKind.STATUS),
+        "from_status": F("status"), "to_status": Value(to), "reason": Value(reason),
+        "data": Value({}, output_field=JSONField()), "rule": Value(rule),
+        "run": Value(run.pk), "created_at": Value(now),
+    })
+    if moved:
+        events = TicketEvent.all_tenants.filter(run=run, rule=rule, kind=EventKind.STATUS)
+        Ticket.all_tenants.filter(pk__in=events.values("ticket_id")).update(
+            **move_fields(to, now), updated_at=now)
+        enqueue(events)
+    return moved
 
 
 def change_status(*, ticket: Ticket, to: Status, by: User | None, actor: Actor,
@@ -155,6 +202,7 @@ def submit_ticket(*, tenant: Tenant, membership: Membership, ticket_type: Ticket
             first_response_due_at=_due(tenant, start=now, priority=priority, hotrush=hotrush),
         )
         ticket.licenses.set(licenses)
+        TicketFollower.objects.create(tenant=tenant, ticket=ticket, user=user)
         message = _add_message(ticket, author=user, body=body, by_staff=False, internal=False,
                                files=files)
         record_event(ticket, EventKind.CREATED, by=user, to_status=ticket.status,
@@ -490,6 +538,7 @@ def split_message(*, message: Message, by: User, subject: str) -> Ticket:
                                        hotrush=False),
         )
         Message.objects.for_tenant(tenant).filter(pk=message.pk).update(ticket=new)
+        TicketFollower.objects.create(tenant=tenant, ticket=new, user=new.created_by)
         settlement = charge_credits(ticket=new, credits=tenant.policy.split_fee, reason="split")
         record_event(new, EventKind.CREATED, by=by, to_status=new.status,
                      reason=_("split from #%(number)s") % {"number": locked.number})

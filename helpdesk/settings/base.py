@@ -24,6 +24,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-change-me-0123456789abcdef")
 # The tenant host is <slug>.<BASE_DOMAIN>; the bare base domain serves the platform admin.
 BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
+# How links in emails reach a tenant's site, where no request tells: scheme and port.
+SITE_SCHEME = env.str("SITE_SCHEME", default="http")
+SITE_PORT = env.str("SITE_PORT", default="")
 # Hosts are checked by accounts.middleware.TenantMiddleware against the tenants' slugs and
 # custom domains (which change at run time), so Django's static list lets every host through.
 ALLOWED_HOSTS = ["*"]
@@ -44,6 +47,12 @@ DATABASES = {
                         hint="a postgres:// or sqlite:/// URL", check=lambda v: bool(v["ENGINE"])),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default runs the web server and the worker on one file: each write
+    # transaction takes the database at its start (so two jobs run one after the other instead
+    # of failing with "database is locked" half way), and waits up to 30 s for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 30})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHES
@@ -190,7 +199,17 @@ CELERY_BEAT_SCHEDULE = {
                   "schedule": env.float("HEARTBEAT_SECONDS", default=60.0)},
     "priority-offsets": {"task": "tickets.tasks.refresh_priority_offsets_task",
                          "schedule": crontab(hour=2, minute=30)},
+    # §5: every timed rule of every tenant; each run is idempotent, so the period only sets
+    # how soon after its limit a ticket moves.
+    "lifecycle": {"task": "helpdesk.tasks.run_lifecycle_task",
+                  "schedule": env.float("LIFECYCLE_SECONDS", default=300.0)},
+    # N-1: writers also ask for a delivery after commit; this catches anything left over
+    # (retries after backoff, a broker that was down).
+    "outbox": {"task": "helpdesk.tasks.deliver_outbox_task",
+               "schedule": env.float("OUTBOX_SECONDS", default=15.0)},
 }
+# Ask a worker to send new outbox rows as soon as their transaction commits.
+OUTBOX_KICK = env.bool("OUTBOX_KICK", default=True)
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ ALLOWED_HOSTS = require("ALLOWED_HOSTS", env.list, check=lambda v: bool(v) and "
 BASE_DOMAIN = require("BASE_DOMAIN", env.str,
                       check=lambda v: "." in v.strip(".") and "/" not in v and ":" not in v,
                       hint="a domain such as helpdesk.example.com")
+SITE_SCHEME = env.str("SITE_SCHEME", default="https")
 DATABASES["default"] = require(
     "DATABASE_URL", env.db, check=lambda v: v["ENGINE"] == "django.db.backends.postgresql",
     hint="a postgres:// URL",

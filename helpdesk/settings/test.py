@@ -7,6 +7,8 @@ from .base import DATA_DIR, DATABASES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = DATA_DIR / "test-media"
+# Tests send the outbox themselves (helpdesk.outbox.deliver), or start a worker that does.
+OUTBOX_KICK = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker started by a test can share the test database.
     # One file per test run, so that parallel runs on one machine do not share it.

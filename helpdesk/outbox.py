@@ -1,0 +1,190 @@
+"""The email outbox (N-1): rows written with the change that causes them, sent by a Celery
+task that claims them with a lease, with retries and backoff.
+
+Each row is marked sent straight after the SMTP server accepted its message, so the only way
+to send an email twice is a crash between that acceptance and that one-row UPDATE: the row
+stays claimed, and once its lease runs out another run sends it again. Everything else (a
+rerun, two workers at once, a failure half way through a batch) sends each email once.
+"""
+import datetime
+import logging
+import smtplib
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Q, QuerySet, Subquery
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from .models import EmailStatus, OutboundEmail
+
+log = logging.getLogger(__name__)
+
+LEASE = datetime.timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+FIRST_RETRY = datetime.timedelta(minutes=1)
+LAST_RETRY = datetime.timedelta(hours=2)
+BATCH = 200
+
+# A renderer turns claimed rows of its kind into messages ready to send, by row pk; a str
+# instead of a message says why that row cannot be sent (its ticket is gone, say).
+Renderer = Callable[[list[OutboundEmail]], dict[int, EmailMessage | str]]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(prefix: str, renderer: Renderer) -> None:
+    """Apps register the renderer of their kinds ("ticket.message" → "ticket") at ready()."""
+    RENDERERS[prefix] = renderer
+
+
+def queued(count: int) -> None:
+    """Called by the writers of outbox rows: after commit, ask a worker to send at once
+    (the beat sends anyway, every OUTBOX_SECONDS)."""
+    if count and settings.OUTBOX_KICK:
+        transaction.on_commit(_kick)
+
+
+def _kick() -> None:
+    from .tasks import deliver_outbox_task
+
+    try:
+        deliver_outbox_task.apply_async()
+    except OperationalError:  # the broker is down: the beat will send, the page must not fail
+        log.warning("outbox: could not reach the broker; the next beat sends the email")
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """Wait before the next attempt: 1, 2, 4 ... minutes, at most two hours."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
+
+
+def _due(now: datetime.datetime) -> Q:
+    return (Q(status=EmailStatus.PENDING, available_at__lte=now)
+            | Q(status=EmailStatus.SENDING, lease_until__lt=now))
+
+
+def claim(*, token: str, now: datetime.datetime, limit: int = BATCH) -> list[OutboundEmail]:
+    """Claim up to ``limit`` due rows for ``token`` with a lease, in one UPDATE.
+
+    PostgreSQL: SKIP LOCKED lets two senders claim different rows at once, and the
+    repeated ``due`` condition makes a row that another sender claimed first drop out.
+    """
+    rows = OutboundEmail.all_tenants
+    picked = (rows.filter(_due(now)).order_by("available_at", "pk")
+              .select_for_update(skip_locked=True).values("pk")[:limit])
+    with transaction.atomic():
+        rows.filter(_due(now), pk__in=Subquery(picked)).update(
+            status=EmailStatus.SENDING, claimed_by=token, lease_until=now + LEASE,
+            attempts=F("attempts") + 1)
+    return list(rows.filter(claimed_by=token, status=EmailStatus.SENDING).order_by("pk"))
+
+
+def _settle(row: OutboundEmail, token: str, **fields) -> None:
+    """Write the outcome of one row, unless its lease went to another sender meanwhile."""
+    OutboundEmail.all_tenants.filter(pk=row.pk, claimed_by=token).update(
+        lease_until=None, **fields)
+
+
+def _retry_or_fail(row: OutboundEmail, token: str, error: str, *, permanent: bool) -> bool:
+    """Back off for another attempt, or give up; True when the row failed for good."""
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        _settle(row, token, status=EmailStatus.FAILED, last_error=error)
+        return True
+    _settle(row, token, status=EmailStatus.PENDING, last_error=error,
+            available_at=timezone.now() + backoff(row.attempts))
+    return False
+
+
+def render(rows: list[OutboundEmail]) -> dict[int, EmailMessage | str]:
+    rendered: dict[int, EmailMessage | str] = {}
+    by_prefix: dict[str, list[OutboundEmail]] = {}
+    for row in rows:
+        by_prefix.setdefault(row.kind.partition(".")[0], []).append(row)
+    for prefix, group in by_prefix.items():
+        renderer = RENDERERS.get(prefix)
+        if renderer is None:
+            rendered.update({row.pk: f"no renderer for {row.kind}" for row in group})
+        else:
+            rendered.update(renderer(group))
+    return rendered
+
+
+def deliver(*, limit: int = BATCH, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Send one batch of due emails over one SMTP connection; returns counts.
+
+    A refused recipient or message (5xx) fails the row at once; anything else is retried
+    with backoff, up to MAX_ATTEMPTS. A lost connection stops the batch: the rows not tried
+    yet go back to the queue as they were.
+    """
+    token = uuid.uuid4().hex
+    rows = claim(token=token, now=now or timezone.now(), limit=limit)
+    counts = {"claimed": len(rows), "sent": 0, "retry": 0, "failed": 0}
+    if not rows:
+        return counts
+    messages = render(rows)
+    connection = get_connection()
+    pending = list(rows)
+    try:
+        connection.open()
+        while pending:
+            row = pending[0]
+            message = messages[row.pk]
+            if isinstance(message, str):
+                _settle(row, token, status=EmailStatus.FAILED, last_error=message)
+                counts["failed"] += 1
+                pending.pop(0)
+                continue
+            message.connection = connection
+            message.send()
+            _settle(row, token, status=EmailStatus.SENT, sent_at=timezone.now(),
+                    message_id=message.extra_headers.get("Message-ID", ""), last_error="")
+            counts["sent"] += 1
+            pending.pop(0)
+    except (smtplib.SMTPException, OSError) as exc:
+        error, permanent = describe(exc)
+        failed = _retry_or_fail(pending.pop(0), token, error, permanent=permanent)
+        counts["failed" if failed else "retry"] += 1
+    finally:
+        connection.close()
+    release(pending, token)
+    counts["returned"] = len(pending)
+    return counts
+
+
+def describe(exc: Exception) -> tuple[str, bool]:
+    """The error to show in admin, and whether it is permanent: the server refused the
+    message or every recipient with a 5xx code. Anything else (4xx, a lost connection) may
+    pass on a later attempt."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return f"recipients refused: {exc.recipients!r}", all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {exc.smtp_error!r}", 500 <= exc.smtp_code < 600
+    return repr(exc), False
+
+
+def release(rows: Iterable[OutboundEmail], token: str) -> None:
+    """Give claimed rows back untried: no attempt counted, due again at once."""
+    OutboundEmail.all_tenants.filter(pk__in=[row.pk for row in rows], claimed_by=token).update(
+        status=EmailStatus.PENDING, lease_until=None, attempts=F("attempts") - 1)
+
+
+def deliver_all(*, now: datetime.datetime | None = None, batches: int = 50) -> dict[str, int]:
+    """Send batches until nothing is due (or ``batches`` ran); the Celery task's body."""
+    total = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0}
+    for _ in range(batches):
+        counts = deliver(now=now)
+        for key in total:
+            total[key] += counts[key]
+        if counts["claimed"] == 0 or counts["sent"] == 0:
+            break
+    return total
+
+
+def send_again(rows: QuerySet) -> int:
+    """Admin: put failed emails back in the queue for a fresh round of attempts."""
+    return rows.filter(status=EmailStatus.FAILED).update(
+        status=EmailStatus.PENDING, attempts=0, available_at=timezone.now(), lease_until=None)

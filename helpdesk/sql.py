@@ -1,0 +1,47 @@
+"""Set-based writes the ORM lacks, built from ordinary querysets (§5: jobs never load the rows
+they change into Python one by one)."""
+import zlib
+
+from django.db import connection, models
+
+# The first key of PostgreSQL's two-key advisory locks: this project's jobs.
+JOB_LOCK_SPACE = 0x4844  # "HD"
+
+
+def insert_select(model: type[models.Model], source: models.QuerySet, columns: dict,
+                  *, ignore_conflicts: bool = False) -> int:
+    """``INSERT INTO model (columns) SELECT ... FROM source``: one statement, any row count.
+
+    ``columns`` maps each field of ``model`` to an expression over ``source`` (F, Value,
+    Concat ...). ``source`` may hold ``select_for_update()``: the rows it reads stay locked
+    until the transaction ends. With ``ignore_conflicts`` a row that would break a unique
+    constraint is skipped (``ON CONFLICT DO NOTHING``). Returns the number of rows inserted.
+    """
+    aliases = {f"c{i}": expression for i, expression in enumerate(columns.values())}
+    select = source.annotate(**aliases).values(*aliases).order_by()
+    sql, params = select.query.sql_with_params()
+    targets = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column)
+                        for name in columns)
+    picked = ", ".join(connection.ops.quote_name(alias) for alias in aliases)
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Only quoted names and the ORM's own SQL go in; every value is a parameter.
+    statement = f"INSERT INTO {table} ({targets}) SELECT {picked} FROM ({sql}) AS source"  # noqa: S608
+    statement += " WHERE true"  # keeps SQLite from reading ON CONFLICT as a join constraint
+    if ignore_conflicts:
+        statement += " ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def lock_job(name: str, scope: int = 0) -> None:
+    """Hold a lock named ``name`` (per ``scope``, e.g. a tenant) until the transaction ends, so
+    that a second run of the same job (two workers, or beat and the command) waits and then
+    finds its work done. PostgreSQL: an advisory lock. SQLite takes the whole database for
+    every write transaction (``transaction_mode`` IMMEDIATE in settings), which is stronger.
+    """
+    if connection.vendor != "postgresql":
+        return
+    key = zlib.crc32(f"{name}:{scope}".encode()) - 2**31  # a signed 32-bit int
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [JOB_LOCK_SPACE, key])

@@ -1,0 +1,195 @@
+"""The timed rules of the Communication Center (SPEC §5), run by `helpdesk.lifecycle`.
+
+Each rule selects the tickets it applies to with one queryset and changes them set-based:
+status moves through `services.change_status_bulk` (the transition table decides what the
+system may move), the reminder and survey through `_mark`, the access-info wipe through
+`wipe_access_info`. Every rule reads only the ticket's own row (denormalised by the
+services: last public message, who wrote it, when the status changed) and is idempotent.
+Durations are exact hours, from the tenant's policy.
+"""
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import F, JSONField, Q, QuerySet, Value
+
+from accounts.models import Tenant, TenantPolicy
+from helpdesk.models import JobRun
+from helpdesk.sql import insert_select
+
+from .lifecycle import Actor, Status, sources_for
+from .models import AccessInfo, EventKind, Kind, Ticket, TicketEvent
+from .notifications import enqueue
+from .services import change_status_bulk
+
+DAY = datetime.timedelta(days=1)
+HOUR = datetime.timedelta(hours=1)
+# AUTO-6: tickets closed longer ago than this are not surveyed, so switching the survey on
+# does not email every customer about years of history.
+SURVEY_WINDOW = datetime.timedelta(days=7)
+# AUTO-5: the statuses in which a ticket can be waiting on the customer.
+WAITING = sources_for(Status.CLOSED, Actor.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a rule works with: the tenant, its policy, the run's clock and its JobRun."""
+
+    tenant: Tenant
+    policy: TenantPolicy
+    now: datetime.datetime
+    run: JobRun | None  # None in a dry run: count, change nothing
+
+    def tickets(self) -> QuerySet[Ticket]:
+        return Ticket.objects.for_tenant(self.tenant)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One timed rule: its spec id, what it reports (its count's name in the run history,
+    and the reason on its events), whether the tenant has it on, what it selects, and how it
+    changes what it selected (returning the number of tickets changed)."""
+
+    code: str
+    name: str
+    switch: str | None  # the TenantPolicy flag that turns it on; None: always on
+    select: Callable[[Run], QuerySet]
+    apply: Callable[["Rule", Run, QuerySet], int]
+
+    def enabled(self, policy: TenantPolicy) -> bool:
+        return self.switch is None or getattr(policy, self.switch)
+
+    def run(self, ctx: Run) -> int:
+        selected = self.select(ctx)
+        if ctx.run is None:
+            return selected.count()
+        return self.apply(self, ctx, selected)
+
+
+def _pre_close(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
+    return change_status_bulk(tickets=tickets, to=Status.PRE_CLOSED, rule=rule.code,
+                              run=ctx.run, reason=rule.name, now=ctx.now)
+
+
+def _close(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
+    return change_status_bulk(tickets=tickets, to=Status.CLOSED, rule=rule.code, run=ctx.run,
+                              reason=rule.name, now=ctx.now)
+
+
+def _event(rule: Rule, ctx: Run, kind: str, **data) -> dict:
+    """The columns of one rule's event per selected ticket, for `insert_select`."""
+    return {
+        "tenant": F("tenant_id"), "ticket": F("pk"), "kind": Value(kind),
+        "from_status": Value(""), "to_status": Value(""), "reason": Value(rule.name),
+        "data": Value(data, output_field=JSONField()), "rule": Value(rule.code),
+        "run": Value(ctx.run.pk), "created_at": Value(ctx.now),
+    }
+
+
+def _mark(kind: str, field: str):
+    """A rule that records an event of ``kind`` per ticket, stamps ``field`` with the run's
+    time (which takes the ticket out of the rule's selection) and queues its emails."""
+    def apply(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
+        marked = insert_select(TicketEvent, tickets.select_for_update(of=("self",)),
+                               _event(rule, ctx, kind))
+        if marked:
+            events = TicketEvent.all_tenants.filter(run=ctx.run, rule=rule.code, kind=kind)
+            Ticket.all_tenants.filter(pk__in=events.values("ticket_id")).update(
+                **{field: ctx.now})
+            enqueue(events)
+        return marked
+    return apply
+
+
+def wipe_access_info(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
+    """AUTO-6 / T-10: delete the access info of tickets closed long enough, with an event."""
+    wiped = insert_select(TicketEvent, tickets.select_for_update(of=("self",)),
+                          _event(rule, ctx, EventKind.ACCESS_INFO, action="wiped"))
+    if wiped:
+        events = TicketEvent.all_tenants.filter(run=ctx.run, rule=rule.code,
+                                                kind=EventKind.ACCESS_INFO)
+        AccessInfo.objects.for_tenant(ctx.tenant).filter(
+            ticket__in=events.values("ticket_id")).delete()
+    return wiped
+
+
+# Selections -----------------------------------------------------------------------------
+
+def silent_sales(ctx: Run) -> QuerySet:
+    """AUTO-1: sales tickets with no public message for 30 days (14 for pre-sales accounts)."""
+    p = ctx.policy
+    return ctx.tickets().filter(
+        Q(company__is_presales=False, last_message_at__lte=ctx.now - p.sales_preclose_days * DAY)
+        | Q(company__is_presales=True,
+            last_message_at__lte=ctx.now - p.presales_preclose_days * DAY),
+        kind=Kind.SALES)
+
+
+def solved_support(ctx: Run) -> QuerySet:
+    """AUTO-3: support (and generic) tickets staff marked solved, silent for 5 days."""
+    return ctx.tickets().filter(
+        kind__in=[Kind.SUPPORT, Kind.GENERIC], solved=True,
+        last_message_at__lte=ctx.now - ctx.policy.support_preclose_days * DAY)
+
+
+def preclosed_long_enough(ctx: Run) -> QuerySet:
+    """AUTO-4: pre-closed for 3 days with no message since (a message would have moved it
+    to In progress). Project tickets' "all tasks finished" joins with the projects issue,
+    which brings tasks; until then no project has any."""
+    cutoff = ctx.now - ctx.policy.preclosed_close_days * DAY
+    return ctx.tickets().filter(status=Status.PRE_CLOSED, status_changed_at__lte=cutoff,
+                                last_message_at__lte=cutoff)
+
+
+def waiting_for_reminder(ctx: Run) -> QuerySet:
+    """AUTO-5: waiting on the customer since the last staff reply for 48 h, not reminded of
+    that reply yet, and not yet due to close."""
+    p = ctx.policy
+    return ctx.tickets().filter(
+        Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("last_message_at")),
+        status__in=WAITING, last_message_by_staff=True,
+        last_message_at__lte=ctx.now - p.waiting_reminder_hours * HOUR,
+        last_message_at__gt=ctx.now - p.waiting_close_hours * HOUR)
+
+
+def waiting_too_long(ctx: Run) -> QuerySet:
+    """AUTO-5: no customer reply 96 h after the last staff reply."""
+    return ctx.tickets().filter(
+        status__in=WAITING, last_message_by_staff=True,
+        last_message_at__lte=ctx.now - ctx.policy.waiting_close_hours * HOUR)
+
+
+def access_info_to_wipe(ctx: Run) -> QuerySet:
+    """AUTO-6: closed for 30 days with access info still stored."""
+    return ctx.tickets().filter(
+        status=Status.CLOSED,
+        closed_at__lte=ctx.now - ctx.policy.access_info_wipe_days * DAY,
+        pk__in=AccessInfo.objects.for_tenant(ctx.tenant).values("ticket_id"))
+
+
+def survey_due(ctx: Run) -> QuerySet:
+    """AUTO-6: closed a while ago (not last week's history), not rated, never surveyed;
+    duplicates merged into another ticket and LOG tickets are not surveyed."""
+    since_close = ctx.now - ctx.policy.survey_delay_hours * HOUR
+    return ctx.tickets().filter(
+        status=Status.CLOSED, survey_sent_at__isnull=True, rating__isnull=True,
+        merged_into__isnull=True, closed_at__lte=since_close,
+        closed_at__gt=since_close - SURVEY_WINDOW).exclude(kind=Kind.LOG)
+
+
+# In the order they run: a reminder before a close, a pre-close before its close.
+RULES = [
+    Rule("AUTO-1", "AUTO-1 pre-closed", "auto_sales_preclose", silent_sales,
+         _pre_close),
+    Rule("AUTO-3", "AUTO-3 pre-closed", "auto_support_preclose", solved_support,
+         _pre_close),
+    Rule("AUTO-4", "AUTO-4 closed", "auto_close_preclosed",
+         preclosed_long_enough, _close),
+    Rule("AUTO-5", "AUTO-5 reminded", "auto_close_waiting",
+         waiting_for_reminder, _mark(EventKind.REMINDER, "reminded_at")),
+    Rule("AUTO-5", "AUTO-5 closed", "auto_close_waiting",
+         waiting_too_long, _close),
+    Rule("AUTO-6", "AUTO-6 access info wiped", None, access_info_to_wipe, wipe_access_info),
+    Rule("AUTO-6", "AUTO-6 surveyed", "auto_survey", survey_due,
+         _mark(EventKind.SURVEY, "survey_sent_at")),
+]
