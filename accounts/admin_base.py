@@ -39,6 +39,8 @@ STAFF_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # Canned replies speak for the vendor to every customer: managers keep them.
     "tickets.cannedreply": {AGENT: READ, MANAGER: FULL},
     "tickets.hotrushdisable": {MANAGER: READ},
+    # The outbox (N-1): managers see what was sent to whom, and send failed emails again.
+    "helpdesk.outboundemail": {MANAGER: READ},
 }
 
 OTHER_TENANT_ROW = _("Choose a record of the same vendor.")

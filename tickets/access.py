@@ -1,16 +1,21 @@
 """Authorised fetches of tickets: the same 404 for missing and not-yours (TEN-2)."""
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from accounts.models import Membership
 
-from .models import AccessInfo, Ticket
+from .models import AccessInfo, Ticket, TicketFollower
 
 
 def access_ticket(membership: Membership, number: int) -> Ticket:
-    """The ticket ``number`` of the person's company at their tenant, or Http404."""
+    """The ticket ``number`` of the person's company at their tenant, or Http404; its
+    ``following`` says whether the person gets its emails (N-1)."""
+    following = (TicketFollower.objects.for_tenant(membership.tenant_id)
+                 .filter(ticket=OuterRef("pk"), user_id=membership.user_id))
     ticket = (Ticket.objects.for_tenant(membership.tenant_id)
               .select_related("type", "department", "product_version__product", "assignee",
                               "split_from", "merged_into")
+              .annotate(following=Exists(following))
               .filter(company_id=membership.company_id, number=number).first())
     if ticket is None:
         raise Http404

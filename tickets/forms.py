@@ -203,6 +203,11 @@ class PriorityForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
 
 
+class FollowForm(forms.Form):
+    follow = forms.ChoiceField(choices=[("on", _("Follow this ticket")),
+                                        ("off", _("Stop emails"))])
+
+
 class HotRushForm(forms.Form):
     hotrush = forms.ChoiceField(choices=[("enable", _("Enable HotRush")),
                                          ("disable", _("Disable HotRush"))])

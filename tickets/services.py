@@ -464,6 +464,17 @@ def set_hide_closed_rated(*, user: User, hide: bool) -> None:
     user.hide_closed_rated = hide
 
 
+def follow_ticket(*, ticket: Ticket, membership: Membership, follow: bool) -> None:
+    """Start or stop getting a ticket's emails (N-1): anyone of the ticket's company."""
+    if membership.company_id != ticket.company_id or membership.tenant_id != ticket.tenant_id:
+        raise TicketError(errors.FOLLOW_OTHER_COMPANY)
+    followers = TicketFollower.objects.for_tenant(ticket.tenant_id)
+    if follow:
+        followers.get_or_create(tenant_id=ticket.tenant_id, ticket=ticket, user=membership.user)
+    else:
+        followers.filter(ticket=ticket, user=membership.user).delete()
+
+
 # Staff work (T-15) ----------------------------------------------------------------------
 
 def _require_tenant_staff(user: User, tenant_id: int, message=errors.ASSIGNEE_NOT_STAFF):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:number>/status/", views.ticket_status, name="status"),
     path("<int:number>/priority/", views.ticket_priority, name="priority"),
     path("<int:number>/hotrush/", views.ticket_hotrush, name="hotrush"),
+    path("<int:number>/follow/", views.ticket_follow, name="follow"),
     path("<int:number>/quote/", views.ticket_quote, name="quote"),
     path("<int:number>/rate/", views.ticket_rate, name="rate"),
     path("<int:number>/access-info/", views.access_info, name="access_info"),

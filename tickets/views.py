@@ -25,6 +25,7 @@ from .access import access_access_info, access_ticket
 from .errors import TicketError
 from .forms import (
     AccessInfoForm,
+    FollowForm,
     HideClosedRatedForm,
     HotRushForm,
     MessageIdForm,
@@ -234,6 +235,19 @@ def ticket_priority(request, number):
             "priority": ticket.get_priority_display()}
 
     return _apply(request, number, PriorityForm, change)
+
+
+@customer_required(Capability.TICKETS)
+@require_POST
+def ticket_follow(request, number):
+    def change(ticket, data):
+        follow = data["follow"] == "on"
+        services.follow_ticket(ticket=ticket, membership=request.membership, follow=follow)
+        if follow:
+            return _("You will get this ticket's emails.")
+        return _("You will no longer get this ticket's emails.")
+
+    return _apply(request, number, FollowForm, change)
 
 
 @customer_required(Capability.TICKETS)

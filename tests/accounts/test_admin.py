@@ -98,6 +98,7 @@ EXPECTED_ACCESS = {
     "tickets.tickettype": {"agent": {"view"}, "manager": {"view", "add", "change"}},
     "tickets.cannedreply": {"agent": {"view"}, "manager": {"view", "add", "change", "delete"}},
     "tickets.hotrushdisable": {"agent": set(), "manager": {"view"}},
+    "helpdesk.outboundemail": {"agent": set(), "manager": {"view"}},
 }
 
 

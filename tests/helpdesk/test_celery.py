@@ -32,8 +32,9 @@ def redis_url_or_skip() -> str:
     return url
 
 
-def start_worker(tmp_path, *, redis_url: str, queue: str) -> subprocess.Popen:
-    """`celery -A helpdesk worker -B` as deployed, beating every second, on the test database."""
+def start_worker(tmp_path, *, redis_url: str, queue: str, **extra_env: str) -> subprocess.Popen:
+    """`celery -A helpdesk worker -B` as deployed, beating every second, on the test database;
+    ``extra_env`` adds settings (e.g. LIFECYCLE_SECONDS)."""
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     env.update(
         DJANGO_SETTINGS_MODULE="tests.helpdesk.celery_test_settings",
@@ -42,6 +43,7 @@ def start_worker(tmp_path, *, redis_url: str, queue: str) -> subprocess.Popen:
         HEARTBEAT_SECONDS="1",
         # Its own broker folders and beat schedule, apart from any `dev.py run` on this machine.
         DATA_DIR=str(tmp_path),
+        **extra_env,
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
