@@ -3,8 +3,8 @@ beat and from `manage.py run_lifecycle`, by the same code.
 
 Each rule of each tenant runs in its own transaction under a job lock, so that two runs at
 once (two workers, or beat and the command) take turns and the second finds nothing left to
-do. A run is recorded as a JobRun: counts per rule, duration, and the error of a rule that
-failed (the other rules still run).
+do. A run is recorded as one JobRun: counts per rule, duration, and the error of a rule that
+failed (the other rules still run). Runs older than RUN_HISTORY are pruned.
 """
 import datetime
 import logging
@@ -22,23 +22,28 @@ from .sql import lock_job
 log = logging.getLogger(__name__)
 
 LIFECYCLE = "lifecycle"
+RUN_HISTORY = datetime.timedelta(days=90)
 # Projects (AUTO-2) and licenses (AUTO-7) add their rules here when those issues land.
 RULES = [*automation.RULES]
 
 
-def run_tenant(tenant: Tenant, *, now: datetime.datetime | None = None,
-               dry_run: bool = False) -> dict[str, int]:
-    """Run every rule the tenant has switched on; returns the count of each (for a dry run:
-    what each rule would change, with nothing written)."""
-    now = now or timezone.now()
+def _start(tenant: Tenant | None) -> JobRun:
+    return JobRun.objects.create(job=LIFECYCLE, tenant=tenant, started_at=timezone.now(),
+                                 host=socket.gethostname())
+
+
+def _finish(run: JobRun, counts: dict[str, int], errors: list[str]) -> None:
+    run.finished_at = timezone.now()
+    run.counts = counts
+    run.error = "\n".join(errors)
+    run.save(update_fields=["finished_at", "counts", "error"])
+
+
+def _run_rules(tenant: Tenant, run: JobRun | None, now: datetime.datetime,
+               errors: list[str]) -> dict[str, int]:
     policy = tenant.policy
-    run = None
-    if not dry_run:
-        run = JobRun.objects.create(job=LIFECYCLE, tenant=tenant, started_at=timezone.now(),
-                                    host=socket.gethostname())
     ctx = automation.Run(tenant=tenant, policy=policy, now=now, run=run)
     counts: dict[str, int] = {}
-    errors = []
     for rule in RULES:
         if not rule.enabled(policy):
             continue
@@ -49,21 +54,36 @@ def run_tenant(tenant: Tenant, *, now: datetime.datetime | None = None,
                 counts[rule.name] = rule.run(ctx)
         except DatabaseError as exc:
             log.exception("lifecycle %s: %s failed", tenant.slug, rule.name)
-            errors.append(f"{rule.name}: {exc}")
-    if run is not None:
-        run.finished_at = timezone.now()
-        run.counts = counts
-        run.error = "\n".join(errors)
-        run.save(update_fields=["finished_at", "counts", "error"])
-        log.info("lifecycle %s: %s in %s ms", tenant.slug,
-                 ", ".join(f"{name}={n}" for name, n in counts.items()) or "no rules on",
-                 run.duration_ms)
+            errors.append(f"{tenant.slug}: {rule.name}: {exc}")
+    log.info("lifecycle %s%s: %s", tenant.slug, " (dry run)" if run is None else "",
+             ", ".join(f"{name}={n}" for name, n in counts.items()) or "no rules on")
     return counts
+
+
+def run_tenant(tenant: Tenant, *, now: datetime.datetime | None = None,
+               dry_run: bool = False) -> dict[str, int]:
+    """Run every rule the tenant has switched on, as a run of its own; returns the count of
+    each (for a dry run: what each rule would change, with nothing written or recorded)."""
+    return run_all(tenants=[tenant], now=now, dry_run=dry_run)[tenant.slug]
 
 
 def run_all(*, tenants=None, now: datetime.datetime | None = None,
             dry_run: bool = False) -> dict[str, dict[str, int]]:
-    """`run_tenant` for ``tenants`` (default: every active tenant), by slug."""
+    """The rules of ``tenants`` (default: every active tenant) in one recorded run; returns
+    the counts by tenant slug. The run's row holds the totals per rule."""
+    now = now or timezone.now()
     if tenants is None:
-        tenants = Tenant.objects.filter(is_active=True).select_related("policy")
-    return {tenant.slug: run_tenant(tenant, now=now, dry_run=dry_run) for tenant in tenants}
+        tenants = list(Tenant.objects.filter(is_active=True).select_related("policy"))
+    run = None
+    if not dry_run:
+        run = _start(tenants[0] if len(tenants) == 1 else None)
+    errors: list[str] = []
+    results = {tenant.slug: _run_rules(tenant, run, now, errors) for tenant in tenants}
+    if run is not None:
+        totals: dict[str, int] = {}
+        for counts in results.values():
+            for name, count in counts.items():
+                totals[name] = totals.get(name, 0) + count
+        _finish(run, totals, errors)
+        JobRun.objects.filter(job=LIFECYCLE, started_at__lt=now - RUN_HISTORY).delete()
+    return results

@@ -24,6 +24,8 @@ from .models import EmailStatus, OutboundEmail
 log = logging.getLogger(__name__)
 
 LEASE = datetime.timedelta(minutes=5)
+# A sender stops this long before its lease ends: past the lease another sender may own the row.
+LEASE_MARGIN = datetime.timedelta(seconds=30)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = datetime.timedelta(minutes=1)
 LAST_RETRY = datetime.timedelta(hours=2)
@@ -99,6 +101,9 @@ def _retry_or_fail(row: OutboundEmail, token: str, error: str, *, permanent: boo
 
 
 def render(rows: list[OutboundEmail]) -> dict[int, EmailMessage | str]:
+    """Each row's message, or why it cannot be sent. A renderer that raises on a batch is
+    asked again row by row, so that one broken email fails alone, with its error, instead of
+    holding up the queue."""
     rendered: dict[int, EmailMessage | str] = {}
     by_prefix: dict[str, list[OutboundEmail]] = {}
     for row in rows:
@@ -107,51 +112,73 @@ def render(rows: list[OutboundEmail]) -> dict[int, EmailMessage | str]:
         renderer = RENDERERS.get(prefix)
         if renderer is None:
             rendered.update({row.pk: f"no renderer for {row.kind}" for row in group})
-        else:
+            continue
+        try:
             rendered.update(renderer(group))
+        except Exception:  # whatever a template does, the queue goes on
+            for row in group:
+                try:
+                    rendered.update(renderer([row]))
+                except Exception as exc:
+                    log.exception("outbox: cannot render email %s", row.pk)
+                    rendered[row.pk] = f"cannot render: {exc!r}"
     return rendered
 
 
 def deliver(*, limit: int = BATCH, now: datetime.datetime | None = None) -> dict[str, int]:
     """Send one batch of due emails over one SMTP connection; returns counts.
 
-    A refused recipient or message (5xx) fails the row at once; anything else is retried
-    with backoff, up to MAX_ATTEMPTS. A lost connection stops the batch: the rows not tried
-    yet go back to the queue as they were.
+    The server refusing one message or recipient settles that row and the batch goes on: a
+    5xx answer fails it at once, anything else is retried with backoff, up to MAX_ATTEMPTS.
+    A lost connection stops the batch, and so does the lease nearing its end: the rows not
+    tried yet go back to the queue as they were ("returned").
     """
     token = uuid.uuid4().hex
-    rows = claim(token=token, now=now or timezone.now(), limit=limit)
-    counts = {"claimed": len(rows), "sent": 0, "retry": 0, "failed": 0}
+    now = now or timezone.now()
+    rows = claim(token=token, now=now, limit=limit)
+    counts = {"claimed": len(rows), "sent": 0, "retry": 0, "failed": 0, "returned": 0}
     if not rows:
         return counts
+    stop_at = now + LEASE - LEASE_MARGIN
     messages = render(rows)
     connection = get_connection()
     pending = list(rows)
+    current = None
     try:
         connection.open()
-        while pending:
-            row = pending[0]
-            message = messages[row.pk]
+        while pending and timezone.now() < stop_at:
+            current = pending.pop(0)
+            message = messages[current.pk]
             if isinstance(message, str):
-                _settle(row, token, status=EmailStatus.FAILED, last_error=message)
+                _settle(current, token, status=EmailStatus.FAILED, last_error=message)
                 counts["failed"] += 1
-                pending.pop(0)
                 continue
             message.connection = connection
-            message.send()
-            _settle(row, token, status=EmailStatus.SENT, sent_at=timezone.now(),
+            try:
+                message.send()
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                counts[_outcome(current, token, exc)] += 1
+                current = None
+                if getattr(exc, "smtp_code", None) == 421:  # the server is closing on us
+                    break
+                continue
+            _settle(current, token, status=EmailStatus.SENT, sent_at=timezone.now(),
                     message_id=message.extra_headers.get("Message-ID", ""), last_error="")
             counts["sent"] += 1
-            pending.pop(0)
-    except (smtplib.SMTPException, OSError) as exc:
-        error, permanent = describe(exc)
-        failed = _retry_or_fail(pending.pop(0), token, error, permanent=permanent)
-        counts["failed" if failed else "retry"] += 1
+            current = None
+    except (smtplib.SMTPException, OSError) as exc:  # the connection failed or broke
+        if current is not None:
+            counts[_outcome(current, token, exc)] += 1
     finally:
         connection.close()
     release(pending, token)
     counts["returned"] = len(pending)
     return counts
+
+
+def _outcome(row: OutboundEmail, token: str, exc: Exception) -> str:
+    error, permanent = describe(exc)
+    return "failed" if _retry_or_fail(row, token, error, permanent=permanent) else "retry"
 
 
 def describe(exc: Exception) -> tuple[str, bool]:
@@ -173,13 +200,14 @@ def release(rows: Iterable[OutboundEmail], token: str) -> None:
 
 
 def deliver_all(*, now: datetime.datetime | None = None, batches: int = 50) -> dict[str, int]:
-    """Send batches until nothing is due (or ``batches`` ran); the Celery task's body."""
-    total = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0}
+    """Send batches until nothing is due, a batch had to stop short (the server is gone),
+    or ``batches`` ran; the Celery task's body."""
+    total = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "returned": 0}
     for _ in range(batches):
         counts = deliver(now=now)
         for key in total:
             total[key] += counts[key]
-        if counts["claimed"] == 0 or counts["sent"] == 0:
+        if counts["claimed"] == 0 or counts["returned"]:
             break
     return total
 

@@ -43,6 +43,11 @@ class Run:
     def tickets(self) -> QuerySet[Ticket]:
         return Ticket.objects.for_tenant(self.tenant)
 
+    def events(self, rule: "Rule", kind: str) -> QuerySet[TicketEvent]:
+        """The events ``rule`` wrote in this run for this tenant."""
+        return TicketEvent.objects.for_tenant(self.tenant).filter(run=self.run, rule=rule.code,
+                                                                 kind=kind)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -67,13 +72,13 @@ class Rule:
 
 
 def _pre_close(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
-    return change_status_bulk(tickets=tickets, to=Status.PRE_CLOSED, rule=rule.code,
-                              run=ctx.run, reason=rule.name, now=ctx.now)
+    return change_status_bulk(tenant=ctx.tenant, tickets=tickets, to=Status.PRE_CLOSED,
+                              rule=rule.code, run=ctx.run, reason=rule.name, now=ctx.now)
 
 
 def _close(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
-    return change_status_bulk(tickets=tickets, to=Status.CLOSED, rule=rule.code, run=ctx.run,
-                              reason=rule.name, now=ctx.now)
+    return change_status_bulk(tenant=ctx.tenant, tickets=tickets, to=Status.CLOSED,
+                              rule=rule.code, run=ctx.run, reason=rule.name, now=ctx.now)
 
 
 def _event(rule: Rule, ctx: Run, kind: str, **data) -> dict:
@@ -93,8 +98,8 @@ def _mark(kind: str, field: str):
         marked = insert_select(TicketEvent, tickets.select_for_update(of=("self",)),
                                _event(rule, ctx, kind))
         if marked:
-            events = TicketEvent.all_tenants.filter(run=ctx.run, rule=rule.code, kind=kind)
-            Ticket.all_tenants.filter(pk__in=events.values("ticket_id")).update(
+            events = ctx.events(rule, kind)
+            ctx.tickets().filter(pk__in=events.values("ticket_id")).update(
                 **{field: ctx.now})
             enqueue(events)
         return marked
@@ -106,8 +111,7 @@ def wipe_access_info(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
     wiped = insert_select(TicketEvent, tickets.select_for_update(of=("self",)),
                           _event(rule, ctx, EventKind.ACCESS_INFO, action="wiped"))
     if wiped:
-        events = TicketEvent.all_tenants.filter(run=ctx.run, rule=rule.code,
-                                                kind=EventKind.ACCESS_INFO)
+        events = ctx.events(rule, EventKind.ACCESS_INFO)
         AccessInfo.objects.for_tenant(ctx.tenant).filter(
             ticket__in=events.values("ticket_id")).delete()
     return wiped

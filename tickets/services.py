@@ -90,8 +90,8 @@ def _move(ticket: Ticket, to: Status, *, by: User | None, actor: Actor, reason: 
                  reason=reason)
 
 
-def change_status_bulk(*, tickets: QuerySet[Ticket], to: Status, rule: str, run: JobRun,
-                       reason: str, now: datetime.datetime) -> int:
+def change_status_bulk(*, tenant: Tenant, tickets: QuerySet[Ticket], to: Status, rule: str,
+                       run: JobRun, reason: str, now: datetime.datetime) -> int:
     """The timed jobs' set-based sibling of `change_status` (§5): move every ticket of
     ``tickets`` that the transition table lets the system move to ``to``.
 
@@ -99,9 +99,10 @@ def change_status_bulk(*, tickets: QuerySet[Ticket], to: Status, rule: str, run:
     SELECT that locks the tickets it reads (a concurrent run, or a customer's message, waits;
     PostgreSQL then re-checks the conditions on the row as committed, so a ticket that
     changed meanwhile drops out); the UPDATE moves exactly the tickets that got an event; the
-    outbox rows follow from those events. Call inside the job's transaction.
+    outbox rows follow from those events. Call inside the job's transaction; ``run`` may
+    span tenants, ``tenant`` keeps each step to the one whose ``tickets`` are moved.
     """
-    candidates = (tickets.filter(status__in=sources_for(to, Actor.SYSTEM))
+    candidates = (tickets.filter(tenant=tenant, status__in=sources_for(to, Actor.SYSTEM))
                   .select_for_update(of=("self",)))
     moved = insert_select(TicketEvent, candidates, {
         "tenant": F("tenant_id"), "ticket": F("pk"), "kind": Value(EventKind.STATUS),
@@ -110,8 +111,9 @@ def change_status_bulk(*, tickets: QuerySet[Ticket], to: Status, rule: str, run:
         "run": Value(run.pk), "created_at": Value(now),
     })
     if moved:
-        events = TicketEvent.all_tenants.filter(run=run, rule=rule, kind=EventKind.STATUS)
-        Ticket.all_tenants.filter(pk__in=events.values("ticket_id")).update(
+        events = TicketEvent.objects.for_tenant(tenant).filter(run=run, rule=rule,
+                                                               kind=EventKind.STATUS)
+        Ticket.objects.for_tenant(tenant).filter(pk__in=events.values("ticket_id")).update(
             **move_fields(to, now), updated_at=now)
         enqueue(events)
     return moved
