@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 LEASE = datetime.timedelta(minutes=5)
 # A sender stops this long before its lease ends: past the lease another sender may own the row.
-LEASE_MARGIN = datetime.timedelta(seconds=30)
+# EMAIL_TIMEOUT bounds each SMTP step; one message takes a few steps.
+LEASE_MARGIN = datetime.timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = datetime.timedelta(minutes=1)
 LAST_RETRY = datetime.timedelta(hours=2)
@@ -169,9 +170,12 @@ def deliver(*, limit: int = BATCH, now: datetime.datetime | None = None) -> dict
     except (smtplib.SMTPException, OSError) as exc:  # the connection failed or broke
         if current is not None:
             counts[_outcome(current, token, exc)] += 1
+        problem = describe(exc)[0]
+    else:
+        problem = ""
     finally:
         connection.close()
-    release(pending, token)
+    release(pending, token, problem)
     counts["returned"] = len(pending)
     return counts
 
@@ -193,10 +197,12 @@ def describe(exc: Exception) -> tuple[str, bool]:
     return repr(exc), False
 
 
-def release(rows: Iterable[OutboundEmail], token: str) -> None:
-    """Give claimed rows back untried: no attempt counted, due again at once."""
+def release(rows: Iterable[OutboundEmail], token: str, problem: str = "") -> None:
+    """Give claimed rows back untried: no attempt counted, due again at once; ``problem``
+    (the server could not be reached, say) is kept as their last error for admin."""
+    fields = {"last_error": problem} if problem else {}
     OutboundEmail.all_tenants.filter(pk__in=[row.pk for row in rows], claimed_by=token).update(
-        status=EmailStatus.PENDING, lease_until=None, attempts=F("attempts") - 1)
+        status=EmailStatus.PENDING, lease_until=None, attempts=F("attempts") - 1, **fields)
 
 
 def deliver_all(*, now: datetime.datetime | None = None, batches: int = 50) -> dict[str, int]:

@@ -55,9 +55,11 @@ def _address(person: str):
 
 def _queue(events: QuerySet, kind: str, person: str) -> int:
     """One INSERT: an email of ``kind`` for each event and each person at the path ``person``,
-    except to the person who caused the event; a row already queued is skipped."""
+    except to the person who caused the event (to customers, a new ticket's confirmation is
+    the exception); a row already queued is skipped."""
+    own = Q(kind=EventKind.CREATED) if kind == CUSTOMER else Q(pk__in=[])
     rows = (events.annotate(recipient_id=F(f"{person}__pk"))
-            .filter(Q(actor__isnull=True) | ~Q(actor=F("recipient_id"))))
+            .filter(Q(actor__isnull=True) | ~Q(actor=F("recipient_id")) | own))
     return insert_select(OutboundEmail, rows, {
         "tenant": F("tenant_id"),
         "key": Concat(Value("ev"), Cast("pk", CharField()), Value(":"),
@@ -75,14 +77,16 @@ def enqueue(events: QuerySet[TicketEvent]) -> int:
     """Queue the emails ``events`` call for; returns how many rows were added.
 
     Customers: the ticket's followers who are still active people of its company. Staff: the
-    assignee, or every active staff member of the ticket's department while it has none.
+    assignee, or every active staff member of the ticket's department while it has none (or
+    its assignee has left).
     """
     customers = events.filter(NOTIFY_CUSTOMERS,
                               ticket__followers__user__is_active=True,
                               ticket__followers__user__membership__company=F("ticket__company"))
     assigned = events.filter(NOTIFY_STAFF, ticket__assignee__is_active=True)
-    unassigned = events.filter(NOTIFY_STAFF, ticket__assignee__isnull=True,
-                               ticket__department__staff__is_active=True)
+    unassigned = events.filter(
+        Q(ticket__assignee__isnull=True) | Q(ticket__assignee__is_active=False), NOTIFY_STAFF,
+        ticket__department__staff__is_active=True)
     count = (_queue(customers, CUSTOMER, "ticket__followers__user")
              + _queue(assigned, STAFF, "ticket__assignee")
              + _queue(unassigned, STAFF, "ticket__department__staff"))

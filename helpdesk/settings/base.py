@@ -176,8 +176,8 @@ vars().update(optional("EMAIL_URL", env.email_url, default="consolemail://",
                        hint="an smtp://, smtp+tls:// or consolemail:// URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Seconds an SMTP operation may block: well inside the outbox's lease margin (30 s), so that a
-# hanging server cannot keep a sender past its lease.
+# Seconds an SMTP step may block: a message's few steps fit the outbox's lease margin (2 min),
+# so that a hanging server cannot keep a sender past its lease.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # CELERY

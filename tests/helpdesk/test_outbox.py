@@ -264,6 +264,7 @@ def test_emails_wait_while_the_smtp_server_is_down(emails, serve, settings):
     counts = outbox.deliver_all()
     assert (counts["sent"], counts["failed"], counts["returned"]) == (0, 0, 3)
     assert [(fresh(row).status, row.attempts) for row in rows] == [(EmailStatus.PENDING, 0)] * 3
+    assert all("Connection refused" in fresh(row).last_error for row in rows)  # for admin
     server = serve(Inbox())
     assert outbox.deliver_all()["sent"] == 3
     assert arrivals(server) == Counter({message_id(row): 1 for row in rows})
