@@ -1,0 +1,1 @@
+"""Performance benchmarks: the data they run on (``bench.seed``)."""
