@@ -26,3 +26,10 @@ class TenantEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The session's person, with their tenant and (customers) their membership and company
+        in the same query: the middleware and every portal page need them."""
+        user = (User._default_manager.select_related("tenant", "membership__company")
+                .filter(pk=user_id).first())
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -9,7 +9,7 @@ from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.utils import timezone, translation
 
-from .models import Domain, Membership, Tenant
+from .models import Domain, Tenant
 from .selectors import offered_languages
 
 
@@ -66,8 +66,10 @@ class PersonMiddleware:
             # A session cookie carried to another vendor's host is not a login there (TEN-5).
             logout(request)
         elif user.is_authenticated and tenant is not None and not user.is_staff:
-            request.membership = (Membership.objects.for_tenant(tenant)
-                                  .select_related("company", "user").filter(user=user).first())
+            # Loaded with the user (TenantEmailBackend.get_user); None for a person without.
+            membership = getattr(user, "membership", None)
+            if membership is not None and membership.tenant_id == tenant.pk:
+                request.membership = membership
         zone = (user.is_authenticated and user.time_zone) or (tenant and tenant.policy.time_zone)
         timezone.activate(zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))
         language = self._language(request)

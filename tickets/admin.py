@@ -128,6 +128,12 @@ class QueueChangeList(ChangeList):
     def _get_default_ordering(self):
         return QUEUE_ORDER
 
+    def apply_select_related(self, qs):
+        # The queue's columns need these four; the ticket page's wider set (TicketAdmin.related)
+        # would join five more tables for every open ticket before the page is cut (issue 5).
+        return qs.select_related(None).select_related("company", "department", "assignee",
+                                                      "last_message_by")
+
 
 # The ticket page's actions: one form, one service each -------------------------------------
 
@@ -295,6 +301,8 @@ class TicketAdmin(TenantScopedAdmin):
                     "assignee", "department", "last_reply"]
     list_display_links = ["number_label", "subject_label"]
     list_per_page = 50
+    # "N of M tickets" would count every ticket of the tenant on each page view (issue 5).
+    show_full_result_count = False
     list_filter = [QueueStatusFilter, AssigneeFilter, "department", "hotrush", OverdueFilter]
     search_fields = ["number__exact", "subject", "company__name", "messages__public_id__iexact"]
     search_help_text = gettext_lazy("Ticket number (#1234), subject, company name or message ID.")
