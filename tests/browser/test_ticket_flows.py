@@ -4,8 +4,10 @@ price quote. Screenshots of each step go to test-artifacts/screenshots/."""
 import re
 
 import pytest
+from django.core import mail
 
 from accounts.models import Membership, Role, Tenant, User
+from helpdesk import outbox
 from helpdesk.demo import PASSWORD, seed_demo
 from tests.browser.conftest import tenant_url
 from tickets import services
@@ -82,6 +84,18 @@ def test_customer_works_a_ticket_from_creation_to_rating_and_reopening(
     page.wait_for_load_state()
     ticket.refresh_from_db()
     assert not ticket.hotrush and ticket.status == Status.SUBMITTED
+
+    page.click("#follow-form >> text=Stop emails")
+    page.wait_for_load_state()
+    assert "You do not get this ticket's emails." in page.inner_text("#follow-form")
+    page.click("#follow-form >> text=Follow this ticket")
+    page.wait_for_load_state()
+    assert "You get this ticket's emails." in page.inner_text("#follow-form")
+    shoot(f"{slug}-3b-following")
+    outbox.deliver_all()
+    received = [m for m in mail.outbox if m.to == ["primary@demo-store.example"]
+                and f"#{ticket.number}]" in m.subject]
+    assert any("We received your ticket" in m.body for m in received)
 
     page.click("#status-form >> text=Close")
     page.wait_for_load_state()
