@@ -4,7 +4,7 @@ beat and from `manage.py run_lifecycle`, by the same code.
 Each rule of each tenant runs in its own transaction under a job lock, so that two runs at
 once (two workers, or beat and the command) take turns and the second finds nothing left to
 do. A run is recorded as one JobRun: counts per rule, duration, and the error of a rule that
-failed (the other rules still run). Runs older than RUN_HISTORY are pruned.
+failed (the other rules still run). Runs that changed nothing are pruned after RUN_HISTORY.
 """
 import datetime
 import logging
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from tickets import automation
+from tickets.models import TicketEvent
 
 from .models import JobRun
 from .sql import lock_job
@@ -60,6 +61,16 @@ def _run_rules(tenant: Tenant, run: JobRun | None, now: datetime.datetime,
     return counts
 
 
+def prune_idle_runs() -> int:
+    """Delete runs older than RUN_HISTORY that changed nothing; a run that wrote events stays,
+    since the ticket history names it."""
+    changed = TicketEvent.all_tenants.filter(run__isnull=False).values("run_id")
+    deleted, _ = (JobRun.objects.filter(job=LIFECYCLE, finished_at__isnull=False,
+                                        started_at__lt=timezone.now() - RUN_HISTORY)
+                  .exclude(pk__in=changed).delete())
+    return deleted
+
+
 def run_tenant(tenant: Tenant, *, now: datetime.datetime | None = None,
                dry_run: bool = False) -> dict[str, int]:
     """Run every rule the tenant has switched on, as a run of its own; returns the count of
@@ -85,5 +96,5 @@ def run_all(*, tenants=None, now: datetime.datetime | None = None,
             for name, count in counts.items():
                 totals[name] = totals.get(name, 0) + count
         _finish(run, totals, errors)
-        JobRun.objects.filter(job=LIFECYCLE, started_at__lt=now - RUN_HISTORY).delete()
+        prune_idle_runs()
     return results

@@ -1,10 +1,11 @@
 """The timed rules of the Communication Center (SPEC §5), run by `helpdesk.lifecycle`.
 
 Each rule selects the tickets it applies to with one queryset and changes them set-based:
-status moves through `services.change_status_bulk` (the transition table decides what the
-system may move), the reminder and survey through `_mark`, the access-info wipe through
-`wipe_access_info`. Every rule reads only the ticket's own row (denormalised by the
-services: last public message, who wrote it, when the status changed) and is idempotent.
+status moves through `services.change_status_bulk` (the transition table decides what
+the system may move: `services.movable`), the reminder and survey through `_mark`, the
+access-info wipe through `wipe_access_info`. Every rule reads only the ticket's own row
+(denormalised by the services: last public message, who wrote it, when the status changed)
+and is idempotent.
 Durations are exact hours, from the tenant's policy.
 """
 import datetime
@@ -20,7 +21,7 @@ from helpdesk.sql import insert_select
 from .lifecycle import Actor, Status, sources_for
 from .models import AccessInfo, EventKind, Kind, Ticket, TicketEvent
 from .notifications import enqueue
-from .services import change_status_bulk
+from .services import change_status_bulk, movable
 
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
@@ -60,24 +61,22 @@ class Rule:
     switch: str | None  # the TenantPolicy flag that turns it on; None: always on
     select: Callable[[Run], QuerySet]
     apply: Callable[["Rule", Run, QuerySet], int]
+    moves_to: Status | None = None  # the status a moving rule sets
 
     def enabled(self, policy: TenantPolicy) -> bool:
         return self.switch is None or getattr(policy, self.switch)
 
     def run(self, ctx: Run) -> int:
         selected = self.select(ctx)
-        if ctx.run is None:
+        if ctx.run is None:  # count what the apply would change: for a move, what may move
+            if self.moves_to is not None:
+                selected = movable(selected, self.moves_to)
             return selected.count()
         return self.apply(self, ctx, selected)
 
 
-def _pre_close(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
-    return change_status_bulk(tenant=ctx.tenant, tickets=tickets, to=Status.PRE_CLOSED,
-                              rule=rule.code, run=ctx.run, reason=rule.name, now=ctx.now)
-
-
-def _close(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
-    return change_status_bulk(tenant=ctx.tenant, tickets=tickets, to=Status.CLOSED,
+def _move(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
+    return change_status_bulk(tenant=ctx.tenant, tickets=tickets, to=rule.moves_to,
                               rule=rule.code, run=ctx.run, reason=rule.name, now=ctx.now)
 
 
@@ -147,20 +146,23 @@ def preclosed_long_enough(ctx: Run) -> QuerySet:
 
 def waiting_for_reminder(ctx: Run) -> QuerySet:
     """AUTO-5: waiting on the customer since the last staff reply for 48 h, not reminded of
-    that reply yet, and not yet due to close."""
+    that reply yet, and not yet due to close (a ticket past 96 h closes with its notice,
+    without a reminder first)."""
     p = ctx.policy
     return ctx.tickets().filter(
         Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("last_message_at")),
         status__in=WAITING, last_message_by_staff=True,
         last_message_at__lte=ctx.now - p.waiting_reminder_hours * HOUR,
-        last_message_at__gt=ctx.now - p.waiting_close_hours * HOUR)
+        last_message_at__gt=ctx.now - p.waiting_close_hours * HOUR).exclude(kind=Kind.LOG)
 
 
 def waiting_too_long(ctx: Run) -> QuerySet:
-    """AUTO-5: no customer reply 96 h after the last staff reply."""
+    """AUTO-5: no customer reply 96 h after the last staff reply (LOG tickets are the
+    helpdesk's own records, never waiting on anyone)."""
     return ctx.tickets().filter(
         status__in=WAITING, last_message_by_staff=True,
-        last_message_at__lte=ctx.now - ctx.policy.waiting_close_hours * HOUR)
+        last_message_at__lte=ctx.now - ctx.policy.waiting_close_hours * HOUR,
+    ).exclude(kind=Kind.LOG)
 
 
 def access_info_to_wipe(ctx: Run) -> QuerySet:
@@ -172,27 +174,27 @@ def access_info_to_wipe(ctx: Run) -> QuerySet:
 
 
 def survey_due(ctx: Run) -> QuerySet:
-    """AUTO-6: closed a while ago (not last week's history), not rated, never surveyed;
+    """AUTO-6: closed a while ago but within the last week, not rated, never surveyed;
     duplicates merged into another ticket and LOG tickets are not surveyed."""
-    since_close = ctx.now - ctx.policy.survey_delay_hours * HOUR
     return ctx.tickets().filter(
         status=Status.CLOSED, survey_sent_at__isnull=True, rating__isnull=True,
-        merged_into__isnull=True, closed_at__lte=since_close,
-        closed_at__gt=since_close - SURVEY_WINDOW).exclude(kind=Kind.LOG)
+        merged_into__isnull=True,
+        closed_at__lte=ctx.now - ctx.policy.survey_delay_hours * HOUR,
+        closed_at__gt=ctx.now - SURVEY_WINDOW).exclude(kind=Kind.LOG)
 
 
 # In the order they run: a reminder before a close, a pre-close before its close.
 RULES = [
-    Rule("AUTO-1", "AUTO-1 pre-closed", "auto_sales_preclose", silent_sales,
-         _pre_close),
-    Rule("AUTO-3", "AUTO-3 pre-closed", "auto_support_preclose", solved_support,
-         _pre_close),
-    Rule("AUTO-4", "AUTO-4 closed", "auto_close_preclosed",
-         preclosed_long_enough, _close),
+    Rule("AUTO-1", "AUTO-1 pre-closed", "auto_sales_preclose", silent_sales, _move,
+         Status.PRE_CLOSED),
+    Rule("AUTO-3", "AUTO-3 pre-closed", "auto_support_preclose", solved_support, _move,
+         Status.PRE_CLOSED),
+    Rule("AUTO-4", "AUTO-4 closed", "auto_close_preclosed", preclosed_long_enough, _move,
+         Status.CLOSED),
     Rule("AUTO-5", "AUTO-5 reminded", "auto_close_waiting",
          waiting_for_reminder, _mark(EventKind.REMINDER, "reminded_at")),
-    Rule("AUTO-5", "AUTO-5 closed", "auto_close_waiting",
-         waiting_too_long, _close),
+    Rule("AUTO-5", "AUTO-5 closed", "auto_close_waiting", waiting_too_long, _move,
+         Status.CLOSED),
     Rule("AUTO-6", "AUTO-6 access info wiped", None, access_info_to_wipe, wipe_access_info),
     Rule("AUTO-6", "AUTO-6 surveyed", "auto_survey", survey_due,
          _mark(EventKind.SURVEY, "survey_sent_at")),

@@ -90,6 +90,11 @@ def _move(ticket: Ticket, to: Status, *, by: User | None, actor: Actor, reason: 
                  reason=reason)
 
 
+def movable(tickets: QuerySet[Ticket], to: Status) -> QuerySet[Ticket]:
+    """The tickets of ``tickets`` the transition table lets the system move to ``to``."""
+    return tickets.filter(status__in=sources_for(to, Actor.SYSTEM))
+
+
 def change_status_bulk(*, tenant: Tenant, tickets: QuerySet[Ticket], to: Status, rule: str,
                        run: JobRun, reason: str, now: datetime.datetime) -> int:
     """The timed jobs' set-based sibling of `change_status` (§5): move every ticket of
@@ -102,8 +107,7 @@ def change_status_bulk(*, tenant: Tenant, tickets: QuerySet[Ticket], to: Status,
     outbox rows follow from those events. Call inside the job's transaction; ``run`` may
     span tenants, ``tenant`` keeps each step to the one whose ``tickets`` are moved.
     """
-    candidates = (tickets.filter(tenant=tenant, status__in=sources_for(to, Actor.SYSTEM))
-                  .select_for_update(of=("self",)))
+    candidates = movable(tickets.filter(tenant=tenant), to).select_for_update(of=("self",))
     moved = insert_select(TicketEvent, candidates, {
         "tenant": F("tenant_id"), "ticket": F("pk"), "kind": Value(EventKind.STATUS),
         "from_status": F("status"), "to_status": Value(to), "reason": Value(reason),

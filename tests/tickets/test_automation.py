@@ -517,9 +517,8 @@ def test_auto6_sends_the_survey_once_after_the_policys_delay(tenant, customer, a
     assert len(auto_events(ticket, EventKind.SURVEY)) == 1
 
 
-@pytest.mark.parametrize(("first_run", "surveys"), [
-    (7 * DAY + 5 * HOUR - MINUTE, 1), (7 * DAY + 5 * HOUR + MINUTE, 0)])
-def test_auto6_does_not_survey_tickets_closed_more_than_a_week_before_it_was_due(
+@pytest.mark.parametrize(("first_run", "surveys"), [(7 * DAY - MINUTE, 1), (7 * DAY + MINUTE, 0)])
+def test_auto6_does_not_survey_tickets_closed_more_than_a_week_ago(
         tenant, customer, types, first_run, surveys):
     configure(tenant, QUALITEAM, survey_delay_hours=5)
     ticket = submit(customer, types[Kind.SUPPORT], T0)
@@ -680,8 +679,6 @@ def test_a_dry_run_counts_and_changes_nothing(tenant, customer, agent, types, se
     assert not JobRun.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a dry run counts closed, pre-closed and quoted "
-                   "tickets that AUTO-1/AUTO-3 select but change_status_bulk never moves")
 def test_a_dry_run_counts_what_a_real_run_then_changes(tenant, customer, agent, types):
     configure(tenant, QUALITEAM)
     due_tickets(customer, agent, types)
