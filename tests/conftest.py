@@ -3,6 +3,7 @@ that speak to a tenant's host. Under CI=true a skipped test fails the run."""
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -117,6 +118,13 @@ def smtp_server(settings):
         for name, value in server.settings.items():
             setattr(settings, name, value)
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached fragments (a ticket's thread) are keyed by row ids and times, which other tests
+    reuse: every test starts with an empty cache."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

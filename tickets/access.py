@@ -13,8 +13,9 @@ def access_ticket(membership: Membership, number: int) -> Ticket:
     following = (TicketFollower.objects.for_tenant(membership.tenant_id)
                  .filter(ticket=OuterRef("pk"), user_id=membership.user_id))
     ticket = (Ticket.objects.for_tenant(membership.tenant_id)
-              .select_related("type", "department", "product_version__product", "assignee",
-                              "split_from", "merged_into")
+              # What the customer's pages show; every join here costs planning time (issue 5).
+              .select_related("type", "department", "product_version__product", "split_from",
+                              "merged_into")
               .annotate(following=Exists(following))
               .filter(company_id=membership.company_id, number=number).first())
     if ticket is None:

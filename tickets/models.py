@@ -143,6 +143,11 @@ class Ticket(TenantOwned):
             # The timed rules (AUTO-1..5) read open tickets only, a small share of them all.
             models.Index(fields=["tenant", "last_message_at"], name="ticket_open_idx",
                          condition=~Q(status=Status.CLOSED)),
+            # The dashboard's most recently active tickets of a company, and its open count.
+            models.Index(fields=["tenant", "company", "-updated_at", "-number"],
+                         name="ticket_company_active_idx"),
+            models.Index(fields=["tenant", "company"], name="ticket_company_open_idx",
+                         condition=~Q(status=Status.CLOSED)),
             # AUTO-6: closed tickets still owed a survey.
             models.Index(fields=["tenant", "closed_at"], name="ticket_survey_due_idx",
                          condition=Q(status=Status.CLOSED, survey_sent_at__isnull=True)),

@@ -149,6 +149,10 @@ def ticket_new(request):
 
 # The ticket page (T-4, T-5, T-8, T-9) ------------------------------------------------------
 
+# Bounds how long a renamed author or a changed label shows in an already rendered thread.
+THREAD_CACHE_SECONDS = 600
+
+
 def _detail_page(request, ticket: Ticket, *, reply_form=None, rating_form=None):
     tenant, policy = request.tenant, request.tenant.policy
     deadline = rating_deadline(ticket, policy)
@@ -156,7 +160,10 @@ def _detail_page(request, ticket: Ticket, *, reply_form=None, rating_form=None):
     return render(request, "tickets/detail.html", {
         "ticket": ticket,
         "tab": "messages",
+        # Rendered once per new message, language and time zone (issue 5); the queryset is
+        # lazy, so a cached thread costs no query.
         "thread": thread(ticket, include_internal=False),
+        "THREAD_CACHE_SECONDS": THREAD_CACHE_SECONDS,
         "licenses": ticket_licenses(ticket),
         "split_out": split_out_tickets(ticket),
         "moves": [(status, MOVE_LABELS[status])
