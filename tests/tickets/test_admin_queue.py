@@ -160,13 +160,36 @@ def test_queue_queries_do_not_grow_with_tickets(tenant, agent, support,
                                                 django_assert_max_num_queries):
     client = host_client(tenant, agent)
     many_tickets(tenant, support, 2)
-    with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as few:
+    # Session, person, tenant, departments (filter), count, page.
+    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as few:
         assert client.get(QUEUE, {"status": "all"}).status_code == 200
     many_tickets(tenant, support, 18)
     with CaptureQueriesContext(connection) as many:
         response = client.get(QUEUE, {"status": "all"})
     assert response.context["cl"].result_count == 20
     assert len(many) == len(few)
+
+
+def test_queue_pages_follow_the_queue_order_with_the_same_queries(
+        tenant, agent, support, django_assert_max_num_queries):
+    """Over 50 open tickets: each page shows its share of the queue order, the count covers
+    the open ones only, and a later page costs no more queries."""
+    company = CompanyFactory(tenant=tenant)
+    normal = [queued(company, support, age=age, due=5) for age in range(60, 20, -1)]
+    major = [queued(company, support, age=age, due=5, priority=Priority.MAJOR)
+             for age in range(30, 14, -1)]
+    queued(company, support, age=100, due=-1, status=Status.CLOSED)
+    rush = queued(company, support, age=1, due=2, hotrush=True, priority=Priority.MINOR)
+    client = host_client(tenant, agent)
+    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as first:
+        response = client.get(QUEUE)
+    assert response.context["cl"].result_count == 57
+    first_page = [ticket.number for ticket in response.context["cl"].result_list]
+    with CaptureQueriesContext(connection) as second:
+        second_page = queue_numbers(client, p=2)
+    assert first_page + second_page == [rush, *major, *normal]
+    assert len(first_page) == 50
+    assert len(second) == len(first)
 
 
 def test_staff_cannot_set_the_status_in_the_generic_form(tenant, agent, support, company):
