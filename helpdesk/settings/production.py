@@ -32,6 +32,12 @@ DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
     "max_size": env.int("DATABASE_POOL_MAX", default=10),
     "timeout": 10,
 }
+# The working set of tickets sits in memory or on SSD, where a random page read costs about
+# what a sequential one does; at PostgreSQL's default of 4 the planner walks a whole tenant's
+# tickets rather than the small open-ticket indexes (issue 5: queue page query 50 -> 27 ms).
+# A server already tuned (postgresql.conf, ALTER DATABASE) can set DATABASE_RANDOM_PAGE_COST.
+_page_cost = env.float("DATABASE_RANDOM_PAGE_COST", default=1.1)
+DATABASES["default"]["OPTIONS"].setdefault("options", f"-c random_page_cost={_page_cost}")
 # base.py has already pointed the cache and Celery's broker at it.
 REDIS_URL = require("REDIS_URL", env.str, check=lambda v: v.startswith(("redis://", "rediss://")),
                     hint="a redis:// or rediss:// URL")
