@@ -11,6 +11,7 @@ import logging
 import socket
 
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -64,10 +65,9 @@ def _run_rules(tenant: Tenant, run: JobRun | None, now: datetime.datetime,
 def prune_idle_runs() -> int:
     """Delete runs older than RUN_HISTORY that changed nothing; a run that wrote events stays,
     since the ticket history names it."""
-    changed = TicketEvent.all_tenants.filter(run__isnull=False).values("run_id")
-    deleted, _ = (JobRun.objects.filter(job=LIFECYCLE, finished_at__isnull=False,
-                                        started_at__lt=timezone.now() - RUN_HISTORY)
-                  .exclude(pk__in=changed).delete())
+    named = TicketEvent.all_tenants.filter(run=OuterRef("pk"))
+    deleted, _ = JobRun.objects.filter(~Exists(named), job=LIFECYCLE, finished_at__isnull=False,
+                                       started_at__lt=timezone.now() - RUN_HISTORY).delete()
     return deleted
 
 

@@ -20,7 +20,7 @@ from helpdesk.sql import insert_select
 
 from .lifecycle import Actor, Status, sources_for
 from .models import AccessInfo, EventKind, Kind, Ticket, TicketEvent
-from .notifications import enqueue
+from .notifications import SYSTEM_AUDIENCES, enqueue
 from .services import change_status_bulk, movable
 
 DAY = datetime.timedelta(days=1)
@@ -100,7 +100,7 @@ def _mark(kind: str, field: str):
             events = ctx.events(rule, kind)
             ctx.tickets().filter(pk__in=events.values("ticket_id")).update(
                 **{field: ctx.now})
-            enqueue(events)
+            enqueue(events, audiences=SYSTEM_AUDIENCES)
         return marked
     return apply
 

@@ -282,7 +282,8 @@ class TicketEvent(TenantOwned):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_idx"),
-            models.Index(fields=["run", "rule"], name="event_run_idx",
+            # A run's events of one tenant: each tenant's step of a job reads only its own.
+            models.Index(fields=["run", "tenant", "rule"], name="event_run_tenant_idx",
                          condition=Q(run__isnull=False)),
         ]
 
@@ -348,6 +349,8 @@ class AccessInfo(TenantOwned):
         verbose_name = _("access info")
         verbose_name_plural = _("access info")
         ordering = ["created_at"]
+        # AUTO-6 deletes a tenant's access info by ticket (issue 5: 7.6 s -> under 1 s).
+        indexes = [models.Index(fields=["tenant", "ticket"], name="access_info_ticket_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.host}"

@@ -73,7 +73,13 @@ def _queue(events: QuerySet, kind: str, person: str) -> int:
     }, ignore_conflicts=True)
 
 
-def enqueue(events: QuerySet[TicketEvent]) -> int:
+# What the helpdesk does by itself (timed rules) concerns customers only: staff hear of what
+# customers do (NOTIFY_STAFF), so the jobs skip the staff INSERTs that could add no row.
+SYSTEM_AUDIENCES = frozenset({CUSTOMER})
+
+
+def enqueue(events: QuerySet[TicketEvent], *,
+            audiences: frozenset[str] = frozenset({CUSTOMER, STAFF})) -> int:
     """Queue the emails ``events`` call for; returns how many rows were added.
 
     Customers: the ticket's followers who are still active people of its company. Staff: the
@@ -87,9 +93,12 @@ def enqueue(events: QuerySet[TicketEvent]) -> int:
     unassigned = events.filter(
         Q(ticket__assignee__isnull=True) | Q(ticket__assignee__is_active=False), NOTIFY_STAFF,
         ticket__department__staff__is_active=True)
-    count = (_queue(customers, CUSTOMER, "ticket__followers__user")
-             + _queue(assigned, STAFF, "ticket__assignee")
-             + _queue(unassigned, STAFF, "ticket__department__staff"))
+    count = 0
+    if CUSTOMER in audiences:
+        count += _queue(customers, CUSTOMER, "ticket__followers__user")
+    if STAFF in audiences:
+        count += (_queue(assigned, STAFF, "ticket__assignee")
+                  + _queue(unassigned, STAFF, "ticket__department__staff"))
     outbox.queued(count)
     return count
 

@@ -50,7 +50,7 @@ from .models import (
     TicketFollower,
     TicketType,
 )
-from .notifications import enqueue
+from .notifications import SYSTEM_AUDIENCES, enqueue
 from .pricing import charge_credits, ticket_price
 from .selectors import rating_deadline
 from .sla import BusinessClock, first_response_due
@@ -119,7 +119,7 @@ def change_status_bulk(*, tenant: Tenant, tickets: QuerySet[Ticket], to: Status,
                                                                kind=EventKind.STATUS)
         Ticket.objects.for_tenant(tenant).filter(pk__in=events.values("ticket_id")).update(
             **move_fields(to, now), updated_at=now)
-        enqueue(events)
+        enqueue(events, audiences=SYSTEM_AUDIENCES)
     return moved
 
 
