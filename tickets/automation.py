@@ -12,14 +12,14 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import F, JSONField, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import Tenant, TenantPolicy
 from helpdesk.models import JobRun
-from helpdesk.sql import insert_select
 
+from .events import job_events, record_job_events
 from .lifecycle import Actor, Status, sources_for
-from .models import AccessInfo, EventKind, Kind, Ticket, TicketEvent
+from .models import AccessInfo, EventKind, Kind, Ticket
 from .notifications import SYSTEM_AUDIENCES, enqueue
 from .services import change_status_bulk, movable
 
@@ -43,11 +43,6 @@ class Run:
 
     def tickets(self) -> QuerySet[Ticket]:
         return Ticket.objects.for_tenant(self.tenant)
-
-    def events(self, rule: "Rule", kind: str) -> QuerySet[TicketEvent]:
-        """The events ``rule`` wrote in this run for this tenant."""
-        return TicketEvent.objects.for_tenant(self.tenant).filter(run=self.run, rule=rule.code,
-                                                                 kind=kind)
 
 
 @dataclass(frozen=True)
@@ -80,24 +75,14 @@ def _move(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
                               rule=rule.code, run=ctx.run, reason=rule.name, now=ctx.now)
 
 
-def _event(rule: Rule, ctx: Run, kind: str, **data) -> dict:
-    """The columns of one rule's event per selected ticket, for `insert_select`."""
-    return {
-        "tenant": F("tenant_id"), "ticket": F("pk"), "kind": Value(kind),
-        "from_status": Value(""), "to_status": Value(""), "reason": Value(rule.name),
-        "data": Value(data, output_field=JSONField()), "rule": Value(rule.code),
-        "run": Value(ctx.run.pk), "created_at": Value(ctx.now),
-    }
-
-
 def _mark(kind: str, field: str):
     """A rule that records an event of ``kind`` per ticket, stamps ``field`` with the run's
     time (which takes the ticket out of the rule's selection) and queues its emails."""
     def apply(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
-        marked = insert_select(TicketEvent, tickets.select_for_update(of=("self",)),
-                               _event(rule, ctx, kind))
+        marked = record_job_events(tickets, kind, run=ctx.run, rule=rule.code,
+                                   reason=rule.name, now=ctx.now)
         if marked:
-            events = ctx.events(rule, kind)
+            events = job_events(ctx.tenant, ctx.run, rule.code, kind)
             ctx.tickets().filter(pk__in=events.values("ticket_id")).update(
                 **{field: ctx.now})
             enqueue(events, audiences=SYSTEM_AUDIENCES)
@@ -107,10 +92,10 @@ def _mark(kind: str, field: str):
 
 def wipe_access_info(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
     """AUTO-6 / T-10: delete the access info of tickets closed long enough, with an event."""
-    wiped = insert_select(TicketEvent, tickets.select_for_update(of=("self",)),
-                          _event(rule, ctx, EventKind.ACCESS_INFO, action="wiped"))
+    wiped = record_job_events(tickets, EventKind.ACCESS_INFO, run=ctx.run, rule=rule.code,
+                              reason=rule.name, now=ctx.now, action="wiped")
     if wiped:
-        events = ctx.events(rule, EventKind.ACCESS_INFO)
+        events = job_events(ctx.tenant, ctx.run, rule.code, EventKind.ACCESS_INFO)
         AccessInfo.objects.for_tenant(ctx.tenant).filter(
             ticket__in=events.values("ticket_id")).delete()
     return wiped

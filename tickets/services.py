@@ -13,7 +13,6 @@ from django.db.models import (
     Count,
     F,
     FloatField,
-    JSONField,
     OuterRef,
     Q,
     QuerySet,
@@ -27,13 +26,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Company, Department, Holiday, Membership, Tenant, User
 from accounts.permissions import Capability, can
 from helpdesk.models import JobRun
-from helpdesk.sql import insert_select
 from licenses.models import License, ProductVersion
 
 from . import crypto, errors
 from .attachments import CheckedFile, check_uploads
 from .errors import TicketError
-from .events import record_event
+from .events import job_events, record_event, record_job_events
 from .lifecycle import ACCEPTS_MESSAGES, Actor, Status, can_move, sources_for
 from .models import (
     AccessInfo,
@@ -46,7 +44,6 @@ from .models import (
     Priority,
     Ticket,
     TicketCounter,
-    TicketEvent,
     TicketFollower,
     TicketType,
 )
@@ -107,16 +104,10 @@ def change_status_bulk(*, tenant: Tenant, tickets: QuerySet[Ticket], to: Status,
     outbox rows follow from those events. Call inside the job's transaction; ``run`` may
     span tenants, ``tenant`` keeps each step to the one whose ``tickets`` are moved.
     """
-    candidates = movable(tickets.filter(tenant=tenant), to).select_for_update(of=("self",))
-    moved = insert_select(TicketEvent, candidates, {
-        "tenant": F("tenant_id"), "ticket": F("pk"), "kind": Value(EventKind.STATUS),
-        "from_status": F("status"), "to_status": Value(to), "reason": Value(reason),
-        "data": Value({}, output_field=JSONField()), "rule": Value(rule),
-        "run": Value(run.pk), "created_at": Value(now),
-    })
+    moved = record_job_events(movable(tickets.filter(tenant=tenant), to), EventKind.STATUS,
+                              run=run, rule=rule, reason=reason, now=now, to_status=to)
     if moved:
-        events = TicketEvent.objects.for_tenant(tenant).filter(run=run, rule=rule,
-                                                               kind=EventKind.STATUS)
+        events = job_events(tenant, run, rule, EventKind.STATUS)
         Ticket.objects.for_tenant(tenant).filter(pk__in=events.values("ticket_id")).update(
             **move_fields(to, now), updated_at=now)
         enqueue(events, audiences=SYSTEM_AUDIENCES)
