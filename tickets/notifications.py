@@ -58,6 +58,7 @@ def _queue(events: QuerySet, kind: str, person: str) -> int:
     except to the person who caused the event (to customers, a new ticket's confirmation is
     the exception); a row already queued is skipped."""
     own = Q(kind=EventKind.CREATED) if kind == CUSTOMER else Q(pk__in=[])
+    now = timezone.now()
     rows = (events.annotate(recipient_id=F(f"{person}__pk"))
             .filter(Q(actor__isnull=True) | ~Q(actor=F("recipient_id")) | own))
     return insert_select(OutboundEmail, rows, {
@@ -68,8 +69,8 @@ def _queue(events: QuerySet, kind: str, person: str) -> int:
         "ref": F("pk"),
         "recipient": F("recipient_id"),
         "to_email": _address(person),
-        "available_at": Value(timezone.now()),
-        "created_at": Value(timezone.now()),
+        "available_at": Value(now),
+        "created_at": Value(now),
     }, ignore_conflicts=True)
 
 
