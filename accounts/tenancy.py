@@ -19,6 +19,14 @@ class TenantManager(models.Manager):
             raise UnscopedQuery(f"{self.model.__name__}.objects.for_tenant() needs a tenant")
         return super().get_queryset().filter(tenant=tenant)
 
+    def for_tenants(self, tenants) -> models.QuerySet:
+        """The rows of several tenants at once (tenants or their ids), for the timed jobs that
+        run one statement over every tenant sharing a rule's policy numbers (§5)."""
+        ids = [getattr(tenant, "pk", tenant) for tenant in tenants]
+        if not ids or None in ids:
+            raise UnscopedQuery(f"{self.model.__name__}.objects.for_tenants() needs tenants")
+        return super().get_queryset().filter(tenant_id__in=ids)
+
     def create(self, **kwargs):
         if kwargs.get("tenant") is None and kwargs.get("tenant_id") is None:
             raise UnscopedQuery(f"{self.model.__name__}.objects.create() needs a tenant")

@@ -3,14 +3,14 @@ sending to a local SMTP sink, each beside a floor.
 
 ``python -m bench.jobs --database-url postgres://...`` (``make bench-jobs``) runs with
 production settings in this process. A lifecycle rule runs the way ``helpdesk.lifecycle``
-runs it (``run_all`` over every bench tenant, each tenant in its own transaction under the
-job lock), inside one transaction that is always rolled back; its floor is hand-written SQL
-doing the same writes for the same rows in the same kind of transaction. The outbox sends
-emails queued for real ticket events to an aiosmtpd sink in a process of its own; its floor
-is a bare smtplib loop over one connection. The results go to the ``jobs`` section of
-docs/performance.json and docs/performance.md (``bench.report``); README.md beside this file
-says what each figure means. Nothing here judges timings: the targets are printed beside
-the figures.
+runs it (``run_all`` over every bench tenant: the tenants alike in the rule's policy numbers
+in one transaction under their job locks), inside one transaction that is always rolled
+back; its floor is hand-written SQL doing the same writes for the same rows in the same kind
+of transaction. The outbox sends emails queued for real ticket events to an aiosmtpd sink in
+a process of its own; its floor is a bare smtplib loop over one connection. The results go
+to the ``jobs`` section of docs/performance.json and docs/performance.md (``bench.report``);
+README.md beside this file says what each figure means. Nothing here judges timings: the
+targets are printed beside the figures.
 """
 import argparse
 import contextlib
@@ -765,8 +765,9 @@ def markdown(results: dict) -> str:
         f"({data['open_tickets']:,} open); the data ends {data['data_ends']} and the rules "
         f"run at {data['now']}.",
         "",
-        "Each lifecycle rule runs as `helpdesk.lifecycle.run_all` runs it (every bench tenant "
-        "in its own transaction, under the job lock, the rule switched on), inside one "
+        "Each lifecycle rule runs as `helpdesk.lifecycle.run_all` runs it (every bench tenant, "
+        "those alike in the rule's policy numbers in one transaction under their job locks, "
+        "the rule switched on), inside one "
         "transaction rolled back afterwards; its floor is hand-written SQL doing the same "
         "writes for the same rows over all tenants at once (the events by INSERT … SELECT, "
         "the UPDATE or DELETE, the outbox rows by INSERT … SELECT), in the same kind of "

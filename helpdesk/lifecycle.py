@@ -1,10 +1,12 @@
-"""The lifecycle runner (§5, AUTO-8): every timed rule of every app, per tenant, from Celery
-beat and from `manage.py run_lifecycle`, by the same code.
+"""The lifecycle runner (§5, AUTO-8): every timed rule of every app, for every tenant, from
+Celery beat and from `manage.py run_lifecycle`, by the same code.
 
-Each rule of each tenant runs in its own transaction under a job lock, so that two runs at
-once (two workers, or beat and the command) take turns and the second finds nothing left to
-do. A run is recorded as one JobRun: counts per rule, duration, and the error of a rule that
-failed (the other rules still run). Runs that changed nothing are pruned after RUN_HISTORY.
+A rule runs once for all the tenants that have it on and give it the same numbers (their
+policies' `Rule.reads`), in one transaction holding each of their job locks, so that two runs
+at once (two workers, or beat and the command, for all tenants or one) take turns and the
+second finds nothing left to do. A run is recorded as one JobRun: counts per rule, duration,
+and the error of a rule that failed (the other rules still run). Runs that changed nothing
+are pruned after RUN_HISTORY.
 """
 import datetime
 import logging
@@ -19,7 +21,7 @@ from tickets import automation
 from tickets.models import TicketEvent
 
 from .models import JobRun
-from .sql import lock_job
+from .sql import lock_jobs
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +43,29 @@ def _finish(run: JobRun, counts: dict[str, int], errors: list[str]) -> None:
     run.save(update_fields=["finished_at", "counts", "error"])
 
 
-def _run_rules(tenant: Tenant, run: JobRun | None, now: datetime.datetime,
-               errors: list[str]) -> dict[str, int]:
-    policy = tenant.policy
-    ctx = automation.Run(tenant=tenant, policy=policy, now=now, run=run)
-    counts: dict[str, int] = {}
-    for rule in RULES:
-        if not rule.enabled(policy):
-            continue
+def _run_rule(rule, tenants: list[Tenant], run: JobRun | None, now: datetime.datetime,
+              errors: list[str]) -> dict[int, int]:
+    """``rule`` for every tenant of ``tenants`` that has it on, one group of alike policies
+    at a time; returns the tickets changed by tenant id (a tenant that has it on is there,
+    with 0 when nothing changed; one whose group failed is not)."""
+    groups: dict[tuple, list[Tenant]] = {}
+    for tenant in tenants:
+        if rule.enabled(tenant.policy):
+            groups.setdefault(rule.numbers(tenant.policy), []).append(tenant)
+    counts: dict[int, int] = {}
+    for group in groups.values():
+        ctx = automation.Run(tenants=tuple(group), policy=group[0].policy, now=now, run=run)
         try:
             with transaction.atomic():
                 if run is not None:
-                    lock_job(f"{LIFECYCLE}:{rule.name}", tenant.pk)
-                counts[rule.name] = rule.run(ctx)
+                    lock_jobs(f"{LIFECYCLE}:{rule.name}", [tenant.pk for tenant in group])
+                changed = rule.run(ctx)
         except DatabaseError as exc:
-            log.exception("lifecycle %s: %s failed", tenant.slug, rule.name)
-            errors.append(f"{tenant.slug}: {rule.name}: {exc}")
-    log.info("lifecycle %s%s: %s", tenant.slug, " (dry run)" if run is None else "",
-             ", ".join(f"{name}={n}" for name, n in counts.items()) or "no rules on")
+            slugs = ", ".join(tenant.slug for tenant in group)
+            log.exception("lifecycle %s: %s failed", slugs, rule.name)
+            errors.append(f"{slugs}: {rule.name}: {exc}")
+            continue
+        counts.update({tenant.pk: changed.get(tenant.pk, 0) for tenant in group})
     return counts
 
 
@@ -89,7 +96,16 @@ def run_all(*, tenants=None, now: datetime.datetime | None = None,
     if not dry_run:
         run = _start(tenants[0] if len(tenants) == 1 else None)
     errors: list[str] = []
-    results = {tenant.slug: _run_rules(tenant, run, now, errors) for tenant in tenants}
+    results: dict[str, dict[str, int]] = {tenant.slug: {} for tenant in tenants}
+    for rule in RULES:
+        changed = _run_rule(rule, tenants, run, now, errors)
+        for tenant in tenants:
+            if tenant.pk in changed:
+                results[tenant.slug][rule.name] = changed[tenant.pk]
+    for tenant in tenants:
+        log.info("lifecycle %s%s: %s", tenant.slug, " (dry run)" if run is None else "",
+                 ", ".join(f"{name}={n}" for name, n in results[tenant.slug].items())
+                 or "no rules on")
     if run is not None:
         totals: dict[str, int] = {}
         for counts in results.values():

@@ -34,14 +34,17 @@ def insert_select(model: type[models.Model], source: models.QuerySet, columns: d
         return cursor.rowcount
 
 
-def lock_job(name: str, scope: int = 0) -> None:
-    """Hold a lock named ``name`` (per ``scope``, e.g. a tenant) until the transaction ends, so
-    that a second run of the same job (two workers, or beat and the command) waits and then
-    finds its work done. PostgreSQL: an advisory lock. SQLite takes the whole database for
-    every write transaction (``transaction_mode`` IMMEDIATE in settings), which is stronger.
+def lock_jobs(name: str, scopes: list[int]) -> None:
+    """Hold a lock named ``name`` for each of ``scopes`` (tenants, say) until the transaction
+    ends, so that a second run of the same job (two workers, or beat and the command) for any
+    of them waits and then finds its work done. The locks are taken in one order, so that two
+    runs over overlapping scopes cannot deadlock. PostgreSQL: advisory locks. SQLite takes the
+    whole database for every write transaction (``transaction_mode`` IMMEDIATE in settings),
+    which is stronger.
     """
     if connection.vendor != "postgresql":
         return
-    key = zlib.crc32(f"{name}:{scope}".encode()) - 2**31  # a signed 32-bit int
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [JOB_LOCK_SPACE, key])
+        for scope in sorted(scopes):
+            key = zlib.crc32(f"{name}:{scope}".encode()) - 2**31  # a signed 32-bit int
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [JOB_LOCK_SPACE, key])

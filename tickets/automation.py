@@ -1,6 +1,8 @@
 """The timed rules of the Communication Center (SPEC §5), run by `helpdesk.lifecycle`.
 
-Each rule selects the tickets it applies to with one queryset and changes them set-based:
+Each rule selects the tickets it applies to with one queryset and changes them set-based, for
+every tenant whose policy gives the rule the same numbers at once (most tenants keep the
+defaults, so a rule costs a few statements a run rather than a few per tenant):
 status moves through `services.change_status_bulk` (the transition table decides what
 the system may move: `services.movable`), the reminder and survey through `_mark`, the
 access-info wipe through `wipe_access_info`. Every rule reads only the ticket's own row
@@ -12,7 +14,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from accounts.models import Tenant, TenantPolicy
 from helpdesk.models import JobRun
@@ -34,44 +36,61 @@ WAITING = sources_for(Status.CLOSED, Actor.SYSTEM)
 
 @dataclass(frozen=True)
 class Run:
-    """What a rule works with: the tenant, its policy, the run's clock and its JobRun."""
+    """What a rule works with: the tenants it runs for, a policy whose numbers the rule
+    reads (the same in each of their policies: `Rule.reads`), the run's clock and JobRun."""
 
-    tenant: Tenant
+    tenants: tuple[Tenant, ...]
     policy: TenantPolicy
     now: datetime.datetime
     run: JobRun | None  # None in a dry run: count, change nothing
 
     def tickets(self) -> QuerySet[Ticket]:
-        return Ticket.objects.for_tenant(self.tenant)
+        return Ticket.objects.for_tenants(self.tenants)
 
 
 @dataclass(frozen=True)
 class Rule:
     """One timed rule: its spec id, what it reports (its count's name in the run history,
-    and the reason on its events), whether the tenant has it on, what it selects, and how it
-    changes what it selected (returning the number of tickets changed)."""
+    and the reason on its events), whether the tenant has it on, which policy numbers its
+    selection reads, what it selects, how it changes what it selected (returning the number
+    of tickets changed) and the kind of event it writes for each."""
 
     code: str
     name: str
     switch: str | None  # the TenantPolicy flag that turns it on; None: always on
+    reads: tuple[str, ...]  # the TenantPolicy numbers `select` reads
     select: Callable[[Run], QuerySet]
     apply: Callable[["Rule", Run, QuerySet], int]
+    event: str
     moves_to: Status | None = None  # the status a moving rule sets
 
     def enabled(self, policy: TenantPolicy) -> bool:
         return self.switch is None or getattr(policy, self.switch)
 
-    def run(self, ctx: Run) -> int:
+    def numbers(self, policy: TenantPolicy) -> tuple:
+        """What the rule reads of ``policy``: tenants alike in it run as one."""
+        return tuple(getattr(policy, name) for name in self.reads)
+
+    def run(self, ctx: Run) -> dict[int, int]:
+        """Apply the rule for ``ctx.tenants``; returns the tickets changed by tenant id (for a
+        dry run: what would change, with nothing written)."""
         selected = self.select(ctx)
         if ctx.run is None:  # count what the apply would change: for a move, what may move
             if self.moves_to is not None:
                 selected = movable(selected, self.moves_to)
-            return selected.count()
-        return self.apply(self, ctx, selected)
+            return _by_tenant(selected)
+        changed = self.apply(self, ctx, selected)
+        if not changed or len(ctx.tenants) == 1:
+            return {ctx.tenants[0].pk: changed} if changed else {}
+        return _by_tenant(job_events(ctx.tenants, ctx.run, self.code, self.event))
+
+
+def _by_tenant(rows: QuerySet) -> dict[int, int]:
+    return dict(rows.order_by().values_list("tenant_id").annotate(n=Count("pk")))
 
 
 def _move(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
-    return change_status_bulk(tenant=ctx.tenant, tickets=tickets, to=rule.moves_to,
+    return change_status_bulk(tenants=ctx.tenants, tickets=tickets, to=rule.moves_to,
                               rule=rule.code, run=ctx.run, reason=rule.name, now=ctx.now)
 
 
@@ -82,7 +101,7 @@ def _mark(kind: str, field: str):
         marked = record_job_events(tickets, kind, run=ctx.run, rule=rule.code,
                                    reason=rule.name, now=ctx.now)
         if marked:
-            events = job_events(ctx.tenant, ctx.run, rule.code, kind)
+            events = job_events(ctx.tenants, ctx.run, rule.code, kind)
             ctx.tickets().filter(pk__in=events.values("ticket_id")).update(
                 **{field: ctx.now})
             enqueue(events, audiences=SYSTEM_AUDIENCES)
@@ -95,8 +114,8 @@ def wipe_access_info(rule: Rule, ctx: Run, tickets: QuerySet) -> int:
     wiped = record_job_events(tickets, EventKind.ACCESS_INFO, run=ctx.run, rule=rule.code,
                               reason=rule.name, now=ctx.now, action="wiped")
     if wiped:
-        events = job_events(ctx.tenant, ctx.run, rule.code, EventKind.ACCESS_INFO)
-        AccessInfo.objects.for_tenant(ctx.tenant).filter(
+        events = job_events(ctx.tenants, ctx.run, rule.code, EventKind.ACCESS_INFO)
+        AccessInfo.objects.for_tenants(ctx.tenants).filter(
             ticket__in=events.values("ticket_id")).delete()
     return wiped
 
@@ -155,7 +174,7 @@ def access_info_to_wipe(ctx: Run) -> QuerySet:
     return ctx.tickets().filter(
         status=Status.CLOSED,
         closed_at__lte=ctx.now - ctx.policy.access_info_wipe_days * DAY,
-        pk__in=AccessInfo.objects.for_tenant(ctx.tenant).values("ticket_id"))
+        pk__in=AccessInfo.objects.for_tenants(ctx.tenants).values("ticket_id"))
 
 
 def survey_due(ctx: Run) -> QuerySet:
@@ -170,17 +189,20 @@ def survey_due(ctx: Run) -> QuerySet:
 
 # In the order they run: a reminder before a close, a pre-close before its close.
 RULES = [
-    Rule("AUTO-1", "AUTO-1 pre-closed", "auto_sales_preclose", silent_sales, _move,
-         Status.PRE_CLOSED),
-    Rule("AUTO-3", "AUTO-3 pre-closed", "auto_support_preclose", solved_support, _move,
-         Status.PRE_CLOSED),
-    Rule("AUTO-4", "AUTO-4 closed", "auto_close_preclosed", preclosed_long_enough, _move,
-         Status.CLOSED),
+    Rule("AUTO-1", "AUTO-1 pre-closed", "auto_sales_preclose",
+         ("sales_preclose_days", "presales_preclose_days"), silent_sales, _move,
+         EventKind.STATUS, Status.PRE_CLOSED),
+    Rule("AUTO-3", "AUTO-3 pre-closed", "auto_support_preclose", ("support_preclose_days",),
+         solved_support, _move, EventKind.STATUS, Status.PRE_CLOSED),
+    Rule("AUTO-4", "AUTO-4 closed", "auto_close_preclosed", ("preclosed_close_days",),
+         preclosed_long_enough, _move, EventKind.STATUS, Status.CLOSED),
     Rule("AUTO-5", "AUTO-5 reminded", "auto_close_waiting",
-         waiting_for_reminder, _mark(EventKind.REMINDER, "reminded_at")),
-    Rule("AUTO-5", "AUTO-5 closed", "auto_close_waiting", waiting_too_long, _move,
-         Status.CLOSED),
-    Rule("AUTO-6", "AUTO-6 access info wiped", None, access_info_to_wipe, wipe_access_info),
-    Rule("AUTO-6", "AUTO-6 surveyed", "auto_survey", survey_due,
-         _mark(EventKind.SURVEY, "survey_sent_at")),
+         ("waiting_reminder_hours", "waiting_close_hours"), waiting_for_reminder,
+         _mark(EventKind.REMINDER, "reminded_at"), EventKind.REMINDER),
+    Rule("AUTO-5", "AUTO-5 closed", "auto_close_waiting", ("waiting_close_hours",),
+         waiting_too_long, _move, EventKind.STATUS, Status.CLOSED),
+    Rule("AUTO-6", "AUTO-6 access info wiped", None, ("access_info_wipe_days",),
+         access_info_to_wipe, wipe_access_info, EventKind.ACCESS_INFO),
+    Rule("AUTO-6", "AUTO-6 surveyed", "auto_survey", ("survey_delay_hours",), survey_due,
+         _mark(EventKind.SURVEY, "survey_sent_at"), EventKind.SURVEY),
 ]

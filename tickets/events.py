@@ -40,6 +40,6 @@ def record_job_events(tickets: QuerySet[Ticket], kind: str, /, *, run, rule: str
     })
 
 
-def job_events(tenant, run, rule: str, kind: str) -> QuerySet[TicketEvent]:
-    """The events of ``kind`` that ``rule`` wrote for ``tenant`` in ``run``."""
-    return TicketEvent.objects.for_tenant(tenant).filter(run=run, rule=rule, kind=kind)
+def job_events(tenants, run, rule: str, kind: str) -> QuerySet[TicketEvent]:
+    """The events of ``kind`` that ``rule`` wrote for ``tenants`` in ``run``."""
+    return TicketEvent.objects.for_tenants(tenants).filter(run=run, rule=rule, kind=kind)

@@ -92,8 +92,8 @@ def movable(tickets: QuerySet[Ticket], to: Status) -> QuerySet[Ticket]:
     return tickets.filter(status__in=sources_for(to, Actor.SYSTEM))
 
 
-def change_status_bulk(*, tenant: Tenant, tickets: QuerySet[Ticket], to: Status, rule: str,
-                       run: JobRun, reason: str, now: datetime.datetime) -> int:
+def change_status_bulk(*, tenants: Sequence[Tenant], tickets: QuerySet[Ticket], to: Status,
+                       rule: str, run: JobRun, reason: str, now: datetime.datetime) -> int:
     """The timed jobs' set-based sibling of `change_status` (§5): move every ticket of
     ``tickets`` that the transition table lets the system move to ``to``.
 
@@ -102,13 +102,14 @@ def change_status_bulk(*, tenant: Tenant, tickets: QuerySet[Ticket], to: Status,
     PostgreSQL then re-checks the conditions on the row as committed, so a ticket that
     changed meanwhile drops out); the UPDATE moves exactly the tickets that got an event; the
     outbox rows follow from those events. Call inside the job's transaction; ``run`` may
-    span tenants, ``tenant`` keeps each step to the one whose ``tickets`` are moved.
+    span more tenants, ``tenants`` keeps each step to those whose ``tickets`` are moved.
     """
-    moved = record_job_events(movable(tickets.filter(tenant=tenant), to), EventKind.STATUS,
+    scoped = tickets.filter(tenant_id__in=[tenant.pk for tenant in tenants])
+    moved = record_job_events(movable(scoped, to), EventKind.STATUS,
                               run=run, rule=rule, reason=reason, now=now, to_status=to)
     if moved:
-        events = job_events(tenant, run, rule, EventKind.STATUS)
-        Ticket.objects.for_tenant(tenant).filter(pk__in=events.values("ticket_id")).update(
+        events = job_events(tenants, run, rule, EventKind.STATUS)
+        Ticket.objects.for_tenants(tenants).filter(pk__in=events.values("ticket_id")).update(
             **move_fields(to, now), updated_at=now)
         enqueue(events, audiences=SYSTEM_AUDIENCES)
     return moved
