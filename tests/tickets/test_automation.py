@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.models import Role, TenantPolicy
 from helpdesk import demo, lifecycle
 from helpdesk.models import JobRun, OutboundEmail
-from tests.accounts.factories import CompanyFactory, StaffFactory, customer_of
+from tests.accounts.factories import CompanyFactory, StaffFactory, TenantFactory, customer_of
 from tests.conftest import host_client
 from tests.tickets.factories import TicketTypeFactory
 from tickets import services
@@ -589,6 +589,27 @@ def test_run_all_applies_each_tenants_own_switches(tenant, other_tenant, custome
         Status.CLOSED, Status.SUBMITTED)
     assert (fresh(mage["preclosed"]).status, fresh(quali["preclosed"]).status) == (
         Status.PRE_CLOSED, Status.CLOSED)
+
+
+def test_tenants_alike_in_a_rules_numbers_run_together_and_each_keeps_its_own_limits(
+        tenant, other_tenant, customer, agent, types):
+    third = TenantFactory(slug="gamma", name="Gamma Works")
+    configure(tenant, QUALITEAM)
+    configure(other_tenant, QUALITEAM)
+    configure(third, QUALITEAM, preclosed_close_days=5)  # its pre-closed ticket waits longer
+    alpha = due_tickets(customer, agent, types)
+    beta = due_tickets(*staff_and_customer_of(other_tenant))
+    gamma = due_tickets(*staff_and_customer_of(third))
+    with travel(R):
+        results = lifecycle.run_all()
+    assert results == {"alpha": COUNTS["qualiteam"], "beta": COUNTS["qualiteam"],
+                       "gamma": {**COUNTS["qualiteam"], "AUTO-4 closed": 0}}
+    assert [fresh(t["preclosed"]).status for t in (alpha, beta, gamma)] == [
+        Status.CLOSED, Status.CLOSED, Status.PRE_CLOSED]
+    for tickets in (alpha, beta, gamma):
+        [event] = auto_events(tickets["sales"])
+        assert event.tenant_id == tickets["sales"].tenant_id
+        assert OutboundEmail.objects.for_tenant(event.tenant_id).filter(ref=event.pk).exists()
 
 
 # Events, run history, idempotence (AUTO-8) -----------------------------------------------
