@@ -148,6 +148,11 @@ class Ticket(TenantOwned):
                          name="ticket_company_active_idx"),
             models.Index(fields=["tenant", "company"], name="ticket_company_open_idx",
                          condition=~Q(status=Status.CLOSED)),
+            # The staff queue (T-7) sorts every open ticket of the tenant on these columns:
+            # read from the index alone, not from the tickets' rows (issue 5).
+            models.Index(fields=["tenant", "-hotrush", "first_response_due_at",
+                                 "first_response_at", "priority", "company", "created_at", "id"],
+                         name="ticket_queue_idx", condition=~Q(status=Status.CLOSED)),
             # AUTO-6: closed tickets still owed a survey.
             models.Index(fields=["tenant", "closed_at"], name="ticket_survey_due_idx",
                          condition=Q(status=Status.CLOSED, survey_sent_at__isnull=True)),
