@@ -13,9 +13,10 @@ def access_ticket(membership: Membership, number: int) -> Ticket:
     following = (TicketFollower.objects.for_tenant(membership.tenant_id)
                  .filter(ticket=OuterRef("pk"), user_id=membership.user_id))
     ticket = (Ticket.objects.for_tenant(membership.tenant_id)
-              # What the customer's pages show; every join here costs planning time (issue 5).
-              .select_related("type", "department", "product_version__product", "split_from",
-                              "merged_into")
+              # What the customer's pages show; every join here costs planning time (issue 5),
+              # so the tickets it was split from or merged into, which few tickets have,
+              # load only where there is one.
+              .select_related("type", "department", "product_version__product")
               .annotate(following=Exists(following))
               .filter(company_id=membership.company_id, number=number).first())
     if ticket is None:
