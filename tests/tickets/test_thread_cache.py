@@ -17,7 +17,7 @@ def test_a_second_view_reads_the_thread_from_the_cache_and_a_new_message_shows_a
     services.post_message(ticket=ticket, author=agent, body="Please clear the cache.")
     client = host_client(tenant, customer)
     first = client.get(detail(ticket))
-    with django_assert_num_queries(6):  # 8 when the thread is rendered: messages, files
+    with django_assert_num_queries(5):  # 7 when the thread is rendered: messages, files
         second = client.get(detail(ticket))
     assert thread_of(second) == thread_of(first)
 
