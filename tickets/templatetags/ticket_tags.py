@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from ..lifecycle import customer_label
+from ..lifecycle import Status, customer_label
 
 register = template.Library()
 
@@ -13,6 +13,26 @@ register = template.Library()
 def status_label(status: str, policy) -> str:
     """``{{ ticket.status|status_label:policy }}``: Open/Closed for a simple tenant (T-3)."""
     return customer_label(status, simple=policy.simple_statuses)
+
+
+@register.simple_tag
+def status_badge(ticket, policy) -> str:
+    """The ticket's status as a badge, in the tenant's names (T-3); a simple tenant's open
+    statuses share the "open" colour."""
+    css = "open" if policy.simple_statuses and ticket.status != Status.CLOSED else ticket.status
+    return format_html('<span class="badge status-badge status-{}">{}</span>', css,
+                       status_label(ticket.status, policy))
+
+
+@register.simple_tag
+def priority_badge(ticket) -> str:
+    """The ticket's priority as a badge, and HotRush beside it when it is on (T-6, T-7)."""
+    badge = format_html('<span class="badge priority-badge priority-{}">{}</span>',
+                        ticket.priority, ticket.get_priority_display())
+    if not ticket.hotrush:
+        return badge
+    return format_html('{} <span class="badge text-bg-danger" title="{}">{}</span>', badge,
+                       _("HotRush"), _("HotRush"))
 
 
 @register.simple_tag(takes_context=True)
