@@ -5,7 +5,6 @@ Every page finds its ticket through ``access_ticket`` (another company's or tena
 is a 404) and every write is one service call whose refusal is shown on the page.
 """
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,6 +40,7 @@ from .lifecycle import Actor, Status, allowed_moves, customer_label
 from .models import Kind, Priority, Ticket
 from .pricing import ticket_price
 from .selectors import (
+    CompanyTicketPaginator,
     access_infos,
     account_priority_level,
     find_message,
@@ -72,10 +72,11 @@ def _ticket_url(ticket: Ticket, anchor: str = "") -> str:
 def ticket_index(request):
     tenant, user = request.tenant, request.user
     filter_form = TicketFilterForm(request.GET, tenant=tenant)
-    filters = filter_form.filters()
-    tickets = tickets_for_company(tenant, request.membership.company, **filters,
-                                  hide_closed_rated=user.hide_closed_rated)
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {**filter_form.filters(), "hide_closed_rated": user.hide_closed_rated}
+    company = request.membership.company
+    tickets = tickets_for_company(tenant, company, **filters)
+    page = CompanyTicketPaginator(tickets, PAGE_SIZE, tenant=tenant, company=company,
+                                  filters=filters).get_page(request.GET.get("page"))
     offset = request.membership.company.priority_offset
     return render(request, "tickets/index.html", {
         "filter_form": filter_form,

@@ -153,6 +153,25 @@ def test_the_index_pages_by_25_and_a_page_past_the_end_shows_the_last(tenant, cu
     assert "1–25 of 27 tickets" in text(client.get(INDEX))  # noqa: RUF001
 
 
+def test_the_page_count_follows_each_new_closed_or_rated_ticket_at_once(tenant, customer,
+                                                                        agent):
+    support = support_type(tenant)
+    tickets = [submit(customer, support) for _ in range(26)]
+    client = host_client(tenant, customer)
+    assert "1–25 of 26 tickets" in text(client.get(INDEX))  # noqa: RUF001
+    submit(customer, support)
+    assert "1–25 of 27 tickets" in text(client.get(INDEX))  # noqa: RUF001
+    open_only = {"status": "open"}
+    assert "1–25 of 27 tickets" in text(client.get(INDEX, open_only))  # noqa: RUF001
+    close(tickets[0], agent)
+    assert "1–25 of 26 tickets" in text(client.get(INDEX, open_only))  # noqa: RUF001
+    services.rate_ticket(membership=customer.membership, ticket=tickets[0], rating=5)
+    client.post(HIDE, {"hide": "1"})
+    assert "1–25 of 26 tickets" in text(client.get(INDEX))  # noqa: RUF001
+    other = customer_of(CompanyFactory(tenant=tenant), Role.PRIMARY)
+    assert "of 26 tickets" not in text(host_client(tenant, other).get(INDEX))
+
+
 def test_rate_us_links_only_closed_unrated_tickets(tenant, customer, agent):
     support = support_type(tenant)
     open_ticket = submit(customer, support)
