@@ -2,7 +2,8 @@
 Celery beat and from `manage.py run_lifecycle`, by the same code.
 
 A rule runs once for all the tenants that have it on and give it the same numbers (their
-policies' `Rule.reads`), in one transaction holding each of their job locks, so that two runs
+policies' `Rule.reads`; up to TENANTS_PER_STEP at a time), in one transaction holding each of
+their job locks, so that two runs
 at once (two workers, or beat and the command, for all tenants or one) take turns and the
 second finds nothing left to do. A run is recorded as one JobRun: counts per rule, duration,
 and the error of a rule that failed (the other rules still run). Runs that changed nothing
@@ -26,6 +27,10 @@ from .sql import lock_jobs
 log = logging.getLogger(__name__)
 
 LIFECYCLE = "lifecycle"
+# Tenants alike in a rule's numbers run together, this many to a transaction: each holds a
+# job lock per tenant, and PostgreSQL's lock table is sized for tens a transaction, not
+# thousands.
+TENANTS_PER_STEP = 50
 RUN_HISTORY = datetime.timedelta(days=90)
 # Projects (AUTO-2) and licenses (AUTO-7) add their rules here when those issues land.
 RULES = [*automation.RULES]
@@ -45,15 +50,17 @@ def _finish(run: JobRun, counts: dict[str, int], errors: list[str]) -> None:
 
 def _run_rule(rule, tenants: list[Tenant], run: JobRun | None, now: datetime.datetime,
               errors: list[str]) -> dict[int, int]:
-    """``rule`` for every tenant of ``tenants`` that has it on, one group of alike policies
-    at a time; returns the tickets changed by tenant id (a tenant that has it on is there,
-    with 0 when nothing changed; one whose group failed is not)."""
-    groups: dict[tuple, list[Tenant]] = {}
+    """``rule`` for every tenant of ``tenants`` that has it on, a group of alike policies (up
+    to TENANTS_PER_STEP tenants) at a time; returns the tickets changed by tenant id (a tenant
+    that has it on is there, with 0 when nothing changed; one whose group failed is not)."""
+    alike: dict[tuple, list[Tenant]] = {}
     for tenant in tenants:
         if rule.enabled(tenant.policy):
-            groups.setdefault(rule.numbers(tenant.policy), []).append(tenant)
+            alike.setdefault(rule.numbers(tenant.policy), []).append(tenant)
+    groups = [same[start:start + TENANTS_PER_STEP] for same in alike.values()
+              for start in range(0, len(same), TENANTS_PER_STEP)]
     counts: dict[int, int] = {}
-    for group in groups.values():
+    for group in groups:
         ctx = automation.Run(tenants=tuple(group), policy=group[0].policy, now=now, run=run)
         try:
             with transaction.atomic():

@@ -591,8 +591,10 @@ def test_run_all_applies_each_tenants_own_switches(tenant, other_tenant, custome
         Status.PRE_CLOSED, Status.CLOSED)
 
 
+@pytest.mark.parametrize("step", [1, 2, lifecycle.TENANTS_PER_STEP])
 def test_tenants_alike_in_a_rules_numbers_run_together_and_each_keeps_its_own_limits(
-        tenant, other_tenant, customer, agent, types):
+        tenant, other_tenant, customer, agent, types, step, monkeypatch):
+    monkeypatch.setattr(lifecycle, "TENANTS_PER_STEP", step)
     third = TenantFactory(slug="gamma", name="Gamma Works")
     configure(tenant, QUALITEAM)
     configure(other_tenant, QUALITEAM)
