@@ -3,11 +3,10 @@ Celery beat and from `manage.py run_lifecycle`, by the same code.
 
 A rule runs once for all the tenants that have it on and give it the same numbers (their
 policies' `Rule.reads`; up to TENANTS_PER_STEP at a time), in one transaction holding each of
-their job locks, so that two runs
-at once (two workers, or beat and the command, for all tenants or one) take turns and the
-second finds nothing left to do. A run is recorded as one JobRun: counts per rule, duration,
-and the error of a rule that failed (the other rules still run). Runs that changed nothing
-are pruned after RUN_HISTORY.
+their job locks, so that two runs at once (two workers, or beat and the command, for all
+tenants or one) take turns and the second finds nothing left to do. A run is recorded as one
+JobRun: counts per rule, duration, and the error of a rule that failed (the other rules still
+run). Runs that changed nothing are pruned after RUN_HISTORY.
 """
 import datetime
 import logging

@@ -16,7 +16,7 @@ from helpdesk.models import JobRun, OutboundEmail
 from tests.accounts.factories import CompanyFactory, StaffFactory, TenantFactory, customer_of
 from tests.conftest import host_client
 from tests.tickets.factories import TicketTypeFactory
-from tickets import services
+from tickets import automation, services
 from tickets.lifecycle import Actor, Status
 from tickets.models import (
     AccessInfo,
@@ -589,6 +589,26 @@ def test_run_all_applies_each_tenants_own_switches(tenant, other_tenant, custome
         Status.CLOSED, Status.SUBMITTED)
     assert (fresh(mage["preclosed"]).status, fresh(quali["preclosed"]).status) == (
         Status.PRE_CLOSED, Status.CLOSED)
+
+
+class ReadsRecorded:
+    """A policy that records which of its attributes are read."""
+
+    def __init__(self, policy):
+        self.policy, self.read = policy, set()
+
+    def __getattr__(self, name):
+        self.read.add(name)
+        return getattr(self.policy, name)
+
+
+@pytest.mark.parametrize("rule", automation.RULES, ids=lambda rule: rule.name)
+def test_each_rule_selects_with_only_the_policy_numbers_it_declares(tenant, rule):
+    """Tenants are grouped by `Rule.reads`: a number read but not declared would apply one
+    tenant's limit to another's tickets."""
+    policy = ReadsRecorded(tenant.policy)
+    rule.select(automation.Run(tenants=(tenant,), policy=policy, now=R, run=None))
+    assert policy.read <= set(rule.reads)
 
 
 @pytest.mark.parametrize("step", [1, 2, lifecycle.TENANTS_PER_STEP])
