@@ -160,7 +160,7 @@ def test_production_points_cache_and_celery_at_redis():
                   ' __import__("helpdesk.celery").celery.app.conf.broker_url]')
 
     assert print_setting(expression, **GOOD) == [
-        "django.core.cache.backends.redis.RedisCache", GOOD["REDIS_URL"], GOOD["REDIS_URL"]]
+        "helpdesk.cache.ForgivingRedisCache", GOOD["REDIS_URL"], GOOD["REDIS_URL"]]
 
 
 def test_embedded_default_needs_no_variables(tmp_path):
