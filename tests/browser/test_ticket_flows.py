@@ -110,6 +110,13 @@ def test_customer_works_a_ticket_from_creation_to_rating_and_reopening(
     ticket.refresh_from_db()
     assert (ticket.status, ticket.rating) == (Status.CLOSED, 5)
 
+    page.goto(tenant_url(live_server, tenant, "/tickets/"))
+    row = page.locator(f'#ticket-index tr[data-number="{ticket.number}"]')
+    assert vendor["closed"] in row.inner_text() and "★★★★★" in row.inner_text()
+    shoot(f"{slug}-4b-index")
+    row.locator("a.ticket-number").click()
+    page.wait_for_load_state()
+
     page.click("#status-form >> text=Re-open")
     page.wait_for_load_state()
     assert status_text(page) == vendor["open"]
