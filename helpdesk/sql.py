@@ -44,7 +44,8 @@ def lock_jobs(name: str, scopes: list[int]) -> None:
     """
     if connection.vendor != "postgresql":
         return
+    keys = sorted(zlib.crc32(f"{name}:{scope}".encode()) - 2**31 for scope in scopes)  # int4
     with connection.cursor() as cursor:
-        for scope in sorted(scopes):
-            key = zlib.crc32(f"{name}:{scope}".encode()) - 2**31  # a signed 32-bit int
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [JOB_LOCK_SPACE, key])
+        # One statement: the function scan hands the sorted keys over in order.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::int[]) AS key",
+                       [JOB_LOCK_SPACE, keys])
