@@ -7,12 +7,13 @@ import time
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
 from helpdesk import lifecycle
 from helpdesk.models import JobRun, OutboundEmail
+from helpdesk.sql import lock_jobs
 from tests.tickets.factories import TicketTypeFactory
 from tickets import errors, services
 from tickets.errors import TicketError
@@ -164,3 +165,39 @@ def test_a_customer_message_racing_the_close_lands_before_it_or_is_refused(
             assert (ticket.status, messages, closes) == (Status.CLOSED, 1, 1)
         else:
             assert (ticket.status, messages, closes) == (Status.IN_PROGRESS, 2, 0)
+
+
+def test_a_run_waits_while_another_holds_the_tenants_job_lock(transactional_db, tenant,
+                                                               customer, secondary, agent):
+    """The job lock makes runs take turns (the row locks alone keep them correct)."""
+    configure(tenant, auto_close_preclosed=True)
+    aged_tickets(customer, secondary, agent, count=3, then="pre-closed", aged=3 * DAY + HOUR)
+    held, release, results = threading.Event(), threading.Event(), []
+
+    def hold_the_lock():
+        try:
+            with transaction.atomic():
+                lock_jobs(f"{lifecycle.LIFECYCLE}:AUTO-4 closed", [tenant.pk])
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def run():
+        try:
+            results.append(run_tenant_at(tenant.pk, timezone.now())())
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    assert held.wait(10)
+    runner = threading.Thread(target=run)
+    runner.start()
+    runner.join(1.0)
+    waited = runner.is_alive()
+    release.set()
+    holder.join()
+    runner.join()
+    assert waited  # it was still waiting for the lock a second later
+    assert results[0]["AUTO-4 closed"] == 3
