@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from accounts.models import Tenant, User
 from accounts.tenancy import TenantOwned, UnscopedQuery
-from tests.accounts.factories import CompanyFactory, DomainFactory, UserFactory
+from tests.accounts.factories import CompanyFactory, DomainFactory, TenantFactory, UserFactory
 from tests.conftest import PASSWORD, host_client
 
 TENANT_OWNED = [m for m in apps.get_models() if issubclass(m, TenantOwned)]
@@ -52,6 +52,9 @@ def test_tenant_owned_rows_cannot_be_queried_without_a_tenant(model):
         model.objects.filter(pk=1)
     with pytest.raises(UnscopedQuery):
         model.objects.for_tenant(None)
+    for tenants in ([], [None]):
+        with pytest.raises(UnscopedQuery):
+            model.objects.for_tenants(tenants)
     with pytest.raises(UnscopedQuery):
         model.objects.create()
     assert model._default_manager.name == "all_tenants"
@@ -71,6 +74,15 @@ def test_for_tenant_returns_only_that_tenants_rows(tenant, other_tenant):
     mine = CompanyFactory(tenant=tenant)
     CompanyFactory(tenant=other_tenant)
     assert list(type(mine).objects.for_tenant(tenant)) == [mine]
+
+
+def test_for_tenants_returns_only_those_tenants_rows(tenant, other_tenant):
+    mine = CompanyFactory(tenant=tenant)
+    theirs = CompanyFactory(tenant=other_tenant)
+    CompanyFactory(tenant=TenantFactory(slug="gamma"))
+    companies = type(mine).objects
+    assert list(companies.for_tenants([tenant])) == [mine]
+    assert set(companies.for_tenants([tenant, other_tenant.pk])) == {mine, theirs}
 
 
 def test_same_email_at_two_vendors_is_two_people(tenant, other_tenant):
