@@ -31,6 +31,7 @@ from accounts.models import (
 from licenses.models import License, Product, ProductKind, ProductVersion
 from tickets.lifecycle import Status
 from tickets.models import (
+    PRIORITY_WEIGHTS,
     Attachment,
     EventKind,
     Kind,
@@ -564,7 +565,7 @@ TICKET_COLUMNS = (
     "priority hotrush quote_requested quote_credits quote_scope quote_sent_at "
     "product_version_id assignee_id solved first_response_due_at first_response_at "
     "last_message_at last_message_by_id last_message_by_staff survey_sent_at status_changed_at "
-    "closed_at rating rating_comment rated_at created_at updated_at")
+    "closed_at rating rating_comment rated_at created_at updated_at queue_score")
 MESSAGE_COLUMNS = "id tenant_id ticket_id public_id author_id by_staff internal body created_at"
 EVENT_COLUMNS = ("id tenant_id ticket_id kind actor_id from_status to_status reason data "
                  "message_id rule created_at")
@@ -837,7 +838,10 @@ class _TicketMaker:
             stamp(public_at), NULL if public_by is None else str(public_by),
             _bool(public_staff), stamp(survey), stamp(changed), stamp(closed_at),
             NULL if rating is None else str(rating), "", stamp(rated_at), stamp(created),
-            stamp(max(last, changed, rated_at or 0)))))
+            stamp(max(last, changed, rated_at or 0)),
+            # The weight alone: the offsets, computed from these tickets at the end, are
+            # then added to the open tickets' scores by refresh_priority_offsets.
+            str(PRIORITY_WEIGHTS[priority]))))
         follower_id = self.next_id["followers"]
         batch.followers.append(f"{follower_id}\t{tenant_id}\t{ticket_id}\t{creator}\t"
                                f"{stamp(created)}")

@@ -4,14 +4,15 @@ TenantScopedAdmin. Every change of a ticket goes through tickets.services."""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import update_wrapper
+from functools import cache, update_wrapper
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Choices, QuerySet
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,9 +20,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import (
     CHANGE,
@@ -63,6 +65,9 @@ from .queue import (
     OPEN,
     QUEUE_ORDER,
     access_info_count,
+    can_page_in_runs,
+    page_in_runs,
+    run_lengths,
     ticket_history,
     with_queue_keys,
 )
@@ -70,6 +75,19 @@ from .selectors import thread
 
 # "#1234" in the search box means ticket 1234.
 TICKET_NUMBER = re.compile(r"(?<!\S)#(\d+)")
+# Stands for a ticket's id in the change URL that result_rows reverses once a page.
+ROW_PK = "~pk~"
+
+
+@cache
+def _choice_labels(choices: type[Choices], language: str | None) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def choice_label(choices: type[Choices], value: str) -> str:
+    """``value``'s label in the active language, translated once per language rather than
+    once per cell."""
+    return _choice_labels(choices, get_language())[value]
 
 
 # The queue's filters -----------------------------------------------------------------------
@@ -152,13 +170,32 @@ class QueueChangeList(ChangeList):
 
 
 class QueuePaginator(Paginator):
-    """Sorts the tickets' numbers and keys only, then fetches the whole rows of the page's
-    tickets: the sort reads all open tickets of the tenant, the rows are 50."""
+    """Finds the page's tickets by their ids first, then fetches their whole rows.
+
+    In the queue's own order (``in_runs``), the ids come from the runs of tickets.queue, each
+    read in order from an index; in an order a column gives, from a sort of the tickets'
+    numbers and keys only. Either way the wide rows fetched are the page's 50.
+    """
+
+    def __init__(self, *args, in_runs: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.in_runs = in_runs
+
+    @cached_property
+    def run_lengths(self) -> list[int]:
+        return run_lengths(self.object_list)
+
+    @cached_property
+    def count(self):
+        return sum(self.run_lengths) if self.in_runs else super().count
 
     def _get_page(self, object_list, number, paginator):
+        if self.in_runs:
+            object_list = page_in_runs(self.object_list, self.run_lengths,
+                                       object_list.query.low_mark, object_list.query.high_mark)
         # A search through messages is distinct, and DISTINCT would add the sort keys to the
         # page's ids; its few results are sorted whole.
-        if isinstance(object_list, QuerySet) and not object_list.query.distinct:
+        elif isinstance(object_list, QuerySet) and not object_list.query.distinct:
             object_list = self.object_list.filter(pk__in=object_list.values("pk"))
         return super()._get_page(object_list, number, paginator)
 
@@ -325,8 +362,9 @@ class TicketAdmin(TenantScopedAdmin):
     splitting; nobody deletes them, the event history is kept.
     """
 
-    list_display = ["number_label", "subject_label", "status", "priority_label", "due_label",
-                    "assignee", "department", "last_reply"]
+    # Every column is a method: result_rows writes the queue's cells by calling them.
+    list_display = ["number_label", "subject_label", "status_label", "priority_label",
+                    "due_label", "assignee_label", "department_label", "last_reply"]
     list_display_links = ["number_label", "subject_label"]
     list_per_page = 50
     # "N of M tickets" would count every ticket of the tenant on each page view (issue 5).
@@ -352,7 +390,12 @@ class TicketAdmin(TenantScopedAdmin):
 
     def get_paginator(self, request, queryset, per_page, orphans=0,
                       allow_empty_first_page=True):
-        return QueuePaginator(queryset, per_page, orphans, allow_empty_first_page)
+        # The queue's own order, unless a column was clicked; a search through messages is
+        # distinct, and its few results are sorted whole.
+        in_runs = (ORDER_VAR not in request.GET and not queryset.query.distinct
+                   and can_page_in_runs(queryset))
+        return QueuePaginator(queryset, per_page, orphans, allow_empty_first_page,
+                              in_runs=in_runs)
 
     # The queue's columns and the ticket's thread need the width of the page.
     def changelist_view(self, request, extra_context=None):
@@ -379,6 +422,35 @@ class TicketAdmin(TenantScopedAdmin):
 
     # The queue's columns
 
+    def result_rows(self, changelist) -> list[list[str]] | None:
+        """The queue's rows as admin's result list writes them (a ``<th>`` link, then a cell
+        for each column), each column called once a ticket; None where admin's own rows are
+        needed (a popup, an editable list, or actions and their checkboxes). Admin looks each
+        cell up on the model and the admin first: 15 of the 21 ms of a page of 50 tickets
+        (issue 5)."""
+        if (changelist.is_popup or changelist.formset or changelist.to_field
+                or list(changelist.list_display) != self.list_display):
+            return None
+        columns = [(name, getattr(self, name), name in changelist.list_display_links)
+                   for name in self.list_display]
+        change_url = add_preserved_filters(
+            {"preserved_filters": changelist.preserved_filters, "opts": self.opts},
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                    args=[ROW_PK]))
+        rows = []
+        for ticket in changelist.result_list:
+            url = change_url.replace(ROW_PK, quote(str(ticket.pk)), 1)
+            cells, tag = [], "th"
+            for name, column, link in columns:
+                value = column(ticket)
+                if link:
+                    value = format_html('<a href="{}">{}</a>', url, value)
+                cells.append(format_html('<{} class="field-{}">{}</{}>', tag if link else "td",
+                                         name, value, tag if link else "td"))
+                tag = "td" if link else tag
+            rows.append(cells)
+        return rows
+
     @admin.display(description=gettext_lazy("number"), ordering="number")
     def number_label(self, ticket):
         if ticket.hotrush:
@@ -391,11 +463,16 @@ class TicketAdmin(TenantScopedAdmin):
         return format_html('{}<br><small class="quiet">{}</small>', ticket.subject,
                            ticket.company)
 
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_label(self, ticket):
+        return choice_label(Status, ticket.status)
+
     @admin.display(description=gettext_lazy("priority"), ordering="score")
     def priority_label(self, ticket):
         """The customer's label and the effective score the queue sorts by (T-7)."""
         return format_html('{}<br><small class="quiet">{} {}</small>',
-                           ticket.get_priority_display(), _("score"), f"{ticket.score:.2f}")
+                           choice_label(Priority, ticket.priority), _("score"),
+                           f"{ticket.score:.2f}")
 
     @admin.display(description=gettext_lazy("first response due"),
                    ordering="first_response_due_at")
@@ -409,6 +486,14 @@ class TicketAdmin(TenantScopedAdmin):
         if ticket.first_response_at is not None:
             return format_html('{} <span class="answered">{}</span>', due, _("answered"))
         return due
+
+    @admin.display(description=gettext_lazy("assignee"), ordering="assignee")
+    def assignee_label(self, ticket):
+        return ticket.assignee or self.get_empty_value_display()
+
+    @admin.display(description=gettext_lazy("department"), ordering="department")
+    def department_label(self, ticket):
+        return ticket.department
 
     @admin.display(description=gettext_lazy("last reply"), ordering="last_message_at")
     def last_reply(self, ticket):

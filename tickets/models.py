@@ -27,6 +27,10 @@ class Priority(models.TextChoices):
     MINOR = "minor", _("Minor")
 
 
+# T-7: the weight a ticket's effective queue score starts from.
+PRIORITY_WEIGHTS = {Priority.MAJOR: 3, Priority.NORMAL: 2, Priority.MINOR: 1}
+
+
 class TicketType(TenantOwned):
     """A tenant's name for a kind of ticket, routed to a department (T-1, T-14)."""
 
@@ -103,6 +107,11 @@ class Ticket(TenantOwned):
     # Queue (T-7): due time of the first staff response, and when it came.
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    # T-7's effective score, weight(priority) + the company's offset, stored so that an index
+    # gives the queue its order (issue 5). Kept by services.refresh_queue_scores for every
+    # open ticket; a closed ticket keeps the score it had when it closed.
+    queue_score = models.DecimalField(_("queue score"), max_digits=6, decimal_places=3,
+                                      default=0, editable=False)
     # Denormalised from the last public message, kept by the services (T-12, AUTO rules).
     last_message_at = models.DateTimeField(_("last reply"), null=True, blank=True)
     last_message_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
@@ -148,11 +157,12 @@ class Ticket(TenantOwned):
                          name="ticket_company_active_idx"),
             models.Index(fields=["tenant", "company"], name="ticket_company_open_idx",
                          condition=~Q(status=Status.CLOSED)),
-            # The staff queue (T-7) sorts every open ticket of the tenant on these columns:
-            # read from the index alone, not from the tickets' rows (issue 5).
-            models.Index(fields=["tenant", "-hotrush", "first_response_due_at",
-                                 "first_response_at", "priority", "company", "created_at", "id"],
-                         name="ticket_queue_idx", condition=~Q(status=Status.CLOSED)),
+            # The staff queue (T-7): its HotRush tickets, then the others in score order, read
+            # from the index with the first-response columns that tell the overdue apart
+            # (tickets.queue.queue_runs; issue 5).
+            models.Index(fields=["tenant", "hotrush", "-queue_score", "created_at", "-id"],
+                         include=["first_response_at", "first_response_due_at"],
+                         name="ticket_queue_score_idx", condition=~Q(status=Status.CLOSED)),
             # AUTO-6: closed tickets still owed a survey.
             models.Index(fields=["tenant", "closed_at"], name="ticket_survey_due_idx",
                          condition=Q(status=Status.CLOSED, survey_sent_at__isnull=True)),

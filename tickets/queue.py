@@ -1,27 +1,24 @@
 """The staff side's reads (T-7, T-15): the queue order, and what the staff ticket page lists."""
 import datetime
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DateTimeField,
-    DecimalField,
-    ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.utils import timezone
 
-from accounts.models import Company, Department, Tenant, User
+from accounts.models import Department, Tenant, User
 
 from .lifecycle import Status
 from .models import AccessInfo, Ticket, TicketEvent
-from .selectors import PRIORITY_WEIGHT
 
 # Open tickets, written as the predicate of the partial index ticket_open_idx so that the
 # planner reads the tenant's open tickets from it rather than all of the tenant's tickets.
@@ -35,11 +32,8 @@ def with_queue_keys(tickets: QuerySet[Ticket], *,
                     now: datetime.datetime | None = None) -> QuerySet[Ticket]:
     """``tickets`` annotated with what the queue sorts on: ``rush_due`` (a HotRush ticket's
     due time), ``is_overdue`` (no first response and past due) and ``score`` (priority
-    weight + the company's offset)."""
+    weight + the company's offset, as services.refresh_queue_scores stores it)."""
     now = now or timezone.now()
-    # A subquery, not a join: counting the queue then drops it and reads no company.
-    offset = (Company.all_tenants.filter(pk=OuterRef("company_id")).order_by()
-              .values("priority_offset"))
     return tickets.annotate(
         rush_due=Case(When(hotrush=True, then=F("first_response_due_at")),
                       default=Value(None), output_field=DateTimeField()),
@@ -48,9 +42,46 @@ def with_queue_keys(tickets: QuerySet[Ticket], *,
         is_overdue=Case(When(Q(first_response_at__isnull=True, first_response_due_at__lt=now),
                              then=Value(True)),
                         default=Value(False), output_field=BooleanField()),
-        score=ExpressionWrapper(PRIORITY_WEIGHT + Subquery(offset),
-                                output_field=DecimalField(max_digits=6, decimal_places=3)),
+        score=F("queue_score"),
     )
+
+
+# The queue's order (QUEUE_ORDER, then the newest ticket first among equals) as runs that
+# each come in order from ticket_queue_score_idx: the HotRush tickets, a few, sorted whole;
+# then the overdue and then the other tickets, each run walked in score order and stopped at
+# the page's end. A sort of every open ticket of the tenant took 14-23 ms at 10,216 of them.
+BY_SCORE = (F("score").desc(), F("created_at").asc(), F("pk").desc())
+QUEUE_RUNS = ((Q(hotrush=True), (*QUEUE_ORDER, F("pk").desc())),
+              (Q(hotrush=False, is_overdue=True), BY_SCORE),
+              (Q(hotrush=False, is_overdue=False), BY_SCORE))
+
+
+def can_page_in_runs(tickets: QuerySet[Ticket]) -> bool:
+    """Whether the database can take a page's runs in one subquery (a UNION of ordered,
+    limited SELECTs): PostgreSQL can, SQLite cannot."""
+    return connections[tickets.db].features.supports_slicing_ordering_in_compound
+
+
+def run_lengths(tickets: QuerySet[Ticket]) -> list[int]:
+    """How many of ``tickets`` (with_queue_keys) fall in each of QUEUE_RUNS: one query."""
+    counts = tickets.aggregate(**{f"run{n}": Count("pk", filter=where)
+                                  for n, (where, _order) in enumerate(QUEUE_RUNS)})
+    return [counts[f"run{n}"] for n in range(len(QUEUE_RUNS))]
+
+
+def page_in_runs(tickets: QuerySet[Ticket], lengths: list[int], bottom: int,
+                 top: int) -> QuerySet[Ticket]:
+    """The tickets at positions ``bottom`` to ``top`` of the queue order, found through the
+    runs they fall in (``lengths`` from run_lengths), in the order of ``tickets``."""
+    parts, start = [], 0
+    for (where, order), length in zip(QUEUE_RUNS, lengths, strict=True):
+        low, high = max(bottom, start) - start, min(top, start + length) - start
+        if low < high:
+            parts.append(tickets.filter(where).order_by(*order).values("pk")[low:high])
+        start += length
+    if not parts:
+        return tickets.none()
+    return tickets.filter(pk__in=parts[0].union(*parts[1:], all=True) if parts[1:] else parts[0])
 
 
 def ticket_queue(tenant: Tenant, *, now: datetime.datetime | None = None) -> QuerySet[Ticket]:

@@ -20,7 +20,14 @@ from accounts.models import Company, Tenant
 from licenses.models import License, ProductVersion
 
 from .lifecycle import Status
-from .models import AccessInfo, Attachment, Message, Priority, Ticket, TicketType
+from .models import (
+    PRIORITY_WEIGHTS,
+    AccessInfo,
+    Attachment,
+    Message,
+    Ticket,
+    TicketType,
+)
 from .versions import version_marks
 
 # The customer index's sort keys (T-12): only these, never a field name from the URL.
@@ -35,9 +42,9 @@ SORTS = {
 DEFAULT_SORT = "-number"
 # The index's status filter for every ticket not closed, whatever its status underneath (T-3).
 OPEN = "open"
-PRIORITY_WEIGHT = Case(When(priority=Priority.MAJOR, then=Value(3)),
-                       When(priority=Priority.NORMAL, then=Value(2)),
-                       default=Value(1), output_field=IntegerField())
+PRIORITY_WEIGHT = Case(*(When(priority=priority, then=Value(weight))
+                         for priority, weight in PRIORITY_WEIGHTS.items()),
+                       output_field=IntegerField())
 
 
 # What the Communication index shows of a ticket, its type and who wrote last (T-12).

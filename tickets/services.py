@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import (
     Count,
+    ExpressionWrapper,
     F,
     FloatField,
     OuterRef,
@@ -49,7 +50,7 @@ from .models import (
 )
 from .notifications import SYSTEM_AUDIENCES, enqueue
 from .pricing import charge_credits, ticket_price
-from .selectors import rating_deadline
+from .selectors import PRIORITY_WEIGHT, rating_deadline
 from .sla import BusinessClock, first_response_due
 
 # T-6: disabling HotRush is counted against the company once work has started.
@@ -83,6 +84,9 @@ def _move(ticket: Ticket, to: Status, *, by: User | None, actor: Actor, reason: 
     for name, value in fields.items():
         setattr(ticket, name, value)
     ticket.save(update_fields=[*fields, "updated_at"])
+    if current == Status.CLOSED:
+        # A closed ticket's score stood still while its company's offset moved.
+        refresh_queue_scores(Ticket.objects.for_tenant(ticket.tenant_id).filter(pk=ticket.pk))
     record_event(ticket, EventKind.STATUS, by=by, from_status=current, to_status=to,
                  reason=reason)
 
@@ -228,10 +232,28 @@ def refresh_priority_offsets(*, tenant: Tenant, company_ids: Sequence[int] | Non
                          / Cast(Count("pk"), ratio))
                .values("offset"))
     companies = Company.objects.for_tenant(tenant)
+    tickets = Ticket.objects.for_tenant(tenant).exclude(status=Status.CLOSED)
     if company_ids is not None:
         companies = companies.filter(pk__in=company_ids)
-    return companies.update(priority_offset=Coalesce(Subquery(offsets, output_field=ratio),
-                                                     Value(0.0), output_field=ratio))
+        tickets = tickets.filter(company_id__in=company_ids)
+    with transaction.atomic():
+        updated = companies.update(priority_offset=Coalesce(
+            Subquery(offsets, output_field=ratio), Value(0.0), output_field=ratio))
+        refresh_queue_scores(tickets)
+    return updated
+
+
+def refresh_queue_scores(tickets: QuerySet[Ticket]) -> int:
+    """Store T-7's effective score, weight(priority) + the company's offset, on each of
+    ``tickets`` whose stored score differs: one UPDATE. Returns the tickets changed.
+
+    The staff queue sorts on the stored score (issue 5), so every change of a ticket's
+    priority or of a company's offset, and every ticket that opens, comes through here.
+    """
+    offset = Company.all_tenants.filter(pk=OuterRef("company_id")).values("priority_offset")
+    score = ExpressionWrapper(PRIORITY_WEIGHT + Subquery(offset),
+                              output_field=Ticket._meta.get_field("queue_score"))
+    return tickets.exclude(queue_score=score).update(queue_score=score)
 
 
 def refresh_priority_offset(*, tenant: Tenant, company_id: int) -> Decimal:
@@ -547,6 +569,7 @@ def split_message(*, message: Message, by: User, subject: str) -> Ticket:
                                        hotrush=False),
         )
         Message.objects.for_tenant(tenant).filter(pk=message.pk).update(ticket=new)
+        refresh_queue_scores(Ticket.objects.for_tenant(tenant).filter(pk=new.pk))
         TicketFollower.objects.create(tenant=tenant, ticket=new, user=new.created_by)
         settlement = charge_credits(ticket=new, credits=tenant.policy.split_fee, reason="split")
         record_event(new, EventKind.CREATED, by=by, to_status=new.status,

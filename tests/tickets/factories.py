@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.accounts.factories import CompanyFactory, DepartmentFactory, UserFactory
+from tickets import services
 from tickets.lifecycle import Status
 from tickets.models import (
     CannedReply,
@@ -31,6 +32,7 @@ class TicketFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Ticket
+        skip_postgeneration_save = True
 
     company = factory.SubFactory(CompanyFactory)
     tenant = factory.SelfAttribute("company.tenant")
@@ -44,6 +46,13 @@ class TicketFactory(factory.django.DjangoModelFactory):
     status = Status.SUBMITTED
     priority = Priority.NORMAL
     first_response_due_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def queue_score(ticket, create, extracted, **kwargs):
+        """The score the services store on a ticket they create (T-7)."""
+        if create:
+            services.refresh_queue_scores(Ticket.all_tenants.filter(pk=ticket.pk))
+            ticket.refresh_from_db(fields=["queue_score"])
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

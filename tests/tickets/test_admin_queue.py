@@ -14,8 +14,10 @@ from tests.conftest import host_client
 from tests.tickets.factories import TicketFactory
 from tests.tickets.test_admin_common import QUEUE, queue_numbers, submit, support_type
 from tickets import services
+from tickets.admin import TicketAdmin
 from tickets.lifecycle import Actor, Status
 from tickets.models import Priority, Ticket
+from tickets.queue import ticket_queue
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -190,6 +192,41 @@ def test_queue_pages_follow_the_queue_order_with_the_same_queries(
     assert first_page + second_page == [rush, *major, *normal]
     assert len(first_page) == 50
     assert len(second) == len(first)
+
+
+def test_queue_pages_of_every_size_are_the_queue_order_cut_into_pages(
+        tenant, agent, support, monkeypatch):
+    """Pages whose ends fall anywhere in or between the HotRush, overdue and other tickets
+    (the runs an index gives in order, tickets.queue.QUEUE_RUNS) show exactly the queue
+    order, sorted whole, cut into pages; a column's order is sorted whole."""
+    company = CompanyFactory(tenant=tenant)
+    for age, due, priority, hotrush in [
+            (1, 2, Priority.MINOR, True), (2, 1, Priority.NORMAL, True),
+            (3, -1, Priority.MINOR, False), (4, -2, Priority.MAJOR, False),
+            (5, -1, Priority.NORMAL, False), (6, -3, Priority.NORMAL, False),
+            (7, 3, Priority.MAJOR, False), (8, 4, Priority.NORMAL, False),
+            (9, 2, Priority.NORMAL, False), (10, 5, Priority.MINOR, False),
+            (11, 6, Priority.MAJOR, False)]:
+        queued(company, support, age=age, due=due, priority=priority, hotrush=hotrush)
+    whole = list(ticket_queue(tenant).values_list("number", flat=True))
+    client = host_client(tenant, agent)
+    for size in (1, 2, 3, 4, 5, 11, 50):
+        monkeypatch.setattr(TicketAdmin, "list_per_page", size)
+        pages = [queue_numbers(client, p=page) for page in range(1, -(-11 // size) + 1)]
+        assert [number for page in pages for number in page] == whole, size
+    monkeypatch.setattr(TicketAdmin, "list_per_page", 4)
+    by_number = [queue_numbers(client, o="0", p=page) for page in (1, 2, 3)]
+    assert [number for page in by_number for number in page] == sorted(whole)
+
+
+def test_queue_row_links_lead_to_the_ticket_and_keep_the_filters(tenant, agent, support,
+                                                                 company):
+    number = queued(company, support, age=1, due=1, hotrush=True)
+    ticket = Ticket.objects.for_tenant(tenant).get(number=number)
+    page = host_client(tenant, agent).get(QUEUE, {"hotrush__exact": "1"}).content.decode()
+    url = f"/admin/tickets/ticket/{ticket.pk}/change/?_changelist_filters=hotrush__exact%3D1"
+    assert f'<th class="field-number_label"><a href="{url}">#{number}' in page
+    assert f'<td class="field-subject_label"><a href="{url}">{ticket.subject}' in page
 
 
 def test_staff_cannot_set_the_status_in_the_generic_form(tenant, agent, support, company):

@@ -12,6 +12,7 @@ from helpdesk.models import JobRun
 from tests.accounts.factories import CompanyFactory
 from tests.tickets.factories import TicketFactory, TicketTypeFactory
 from tickets import services
+from tickets.lifecycle import Actor, Status
 from tickets.models import Kind, Priority
 from tickets.queue import ticket_queue
 from tickets.tasks import refresh_priority_offsets_task
@@ -130,3 +131,62 @@ def test_the_nightly_job_refreshes_every_companys_offset_and_records_its_run(ten
     assert offsets[minor_only.pk] == 1 and offsets[major_only.pk] == -1 and offsets[quiet.pk] == 0
     runs = JobRun.objects.filter(job="priority_offsets")
     assert runs.count() == 4 and {run.counts["companies"] for run in runs} == {1, 2}
+
+
+# The stored score the staff queue sorts by (issue 5) -------------------------------------
+
+def stored_score(ticket) -> Decimal:
+    ticket.refresh_from_db(fields=["queue_score"])
+    return ticket.queue_score
+
+
+def test_a_submitted_ticket_and_a_new_priority_store_the_effective_score(tenant, customer):
+    ticket_type = TicketTypeFactory(department__tenant=tenant)
+    minor = services.submit_ticket(tenant=tenant, membership=customer.membership,
+                                   ticket_type=ticket_type, subject="Slow admin",
+                                   body="The admin is slow.", priority=MINOR)
+    assert stored_score(minor) == 2  # Minor, a company filing only Minor: offset +1
+    normal = services.submit_ticket(tenant=tenant, membership=customer.membership,
+                                    ticket_type=ticket_type, subject="Typo",
+                                    body="A typo on the cart page.", priority=NORMAL)
+    assert (stored_score(normal), stored_score(minor)) == (Decimal("2.5"), Decimal("1.5"))
+    services.set_priority(ticket=normal, priority=MAJOR, by=customer,
+                          membership=customer.membership)
+    assert (stored_score(normal), stored_score(minor)) == (3, 1)  # offset 0 now
+
+
+def test_a_new_offset_reaches_the_companys_open_tickets_only(tenant, company):
+    open_ticket, closed = file_tickets(company, NORMAL, NORMAL)
+    closed_score = stored_score(closed)
+    services.change_status(ticket=closed, to=Status.CLOSED, by=None, actor=Actor.SYSTEM)
+    other = TicketFactory(company=CompanyFactory(tenant=tenant), priority=NORMAL)
+    file_tickets(company, MINOR, MINOR)
+    assert refresh(company) == Decimal("0.5")
+    assert stored_score(open_ticket) == Decimal("2.5")
+    assert stored_score(closed) == closed_score == 2
+    assert stored_score(other) == 2
+
+
+def test_a_reopened_ticket_takes_the_companys_offset_of_today(company, customer):
+    ticket, = file_tickets(company, NORMAL)
+    services.change_status(ticket=ticket, to=Status.CLOSED, by=None, actor=Actor.SYSTEM)
+    file_tickets(company, MINOR, MINOR, MINOR)
+    refresh(company)
+    assert stored_score(ticket) == 2
+    services.change_status(ticket=ticket, to=Status.REOPENED, by=customer,
+                           actor=Actor.CUSTOMER)
+    assert stored_score(ticket) == Decimal("2.75")  # offset 3 Minor of 4 tickets
+
+
+def test_a_ticket_split_off_has_the_score_of_its_priority_and_company(company, customer,
+                                                                       agent):
+    ticket_type = TicketTypeFactory(department__tenant=company.tenant)
+    ticket = services.submit_ticket(tenant=company.tenant, membership=customer.membership,
+                                    ticket_type=ticket_type, subject="Checkout fails",
+                                    body="Error 500.", priority=MAJOR)
+    file_tickets(company, MINOR, MINOR, MINOR)
+    refresh(company)  # offset (3 - 1) / 4 = 0.5
+    services.post_message(ticket=ticket, author=agent, body="Which browser?")
+    issue = services.post_message(ticket=ticket, author=customer, body="Also: VAT is wrong")
+    new = services.split_message(message=issue, by=agent, subject="Wrong VAT")
+    assert stored_score(new) == Decimal("3.5")

@@ -1,6 +1,7 @@
 """Template helpers of the Communication Center: status names as the tenant shows them,
-authors as customers see them, and the index's sort links."""
+authors as customers see them, the index's sort links, and the staff queue's rows."""
 from django import template
+from django.contrib.admin.templatetags.admin_list import result_headers, result_list
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -56,3 +57,16 @@ def sort_header(context, key: str, label: str) -> str:
     query.pop("page", None)
     arrow = {key: " ▲", f"-{key}": " ▼"}.get(current, "")
     return format_html('<a class="sort-link" href="?{}">{}{}</a>', query.urlencode(), label, arrow)
+
+
+@register.inclusion_tag("admin/change_list_results.html")
+def queue_result_list(changelist):
+    """Admin's ``result_list`` for the staff queue, with the rows TicketAdmin.result_rows
+    writes (admin's own rows where it returns None)."""
+    rows = changelist.model_admin.result_rows(changelist)
+    if rows is None:
+        return result_list(changelist)
+    headers = list(result_headers(changelist))
+    return {"cl": changelist, "result_hidden_fields": [], "result_headers": headers,
+            "num_sorted_fields": sum(1 for header in headers if header["sorted"]),
+            "results": rows}
