@@ -103,6 +103,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ticket", type=int,
                         help="number of the ticket page (default: the customer's company's "
                         "ticket with 40 public messages)")
+    parser.add_argument("--only", type=lambda names: set(names.split(",")), default=set(),
+                        help="load only these pages (comma-separated names) beside the floor, "
+                        "to compare a change; write the results outside docs/")
     parser.add_argument("--json", type=Path, default=report.JSON_PATH, dest="json_path")
     parser.add_argument("--markdown", type=Path, default=report.MARKDOWN_PATH,
                         dest="markdown_path")
@@ -421,6 +424,8 @@ def measure(args: argparse.Namespace, environment: dict[str, str]) -> dict:
         counted["floor"] = count_queries(floor, host, logins["customer"])
         results = []
         for page in pages:
+            if args.only and page.name not in args.only | {"floor"}:
+                continue
             cookies = logins[page.login]
             for _ in range(args.warmup):
                 status, headers, _body = server.get(

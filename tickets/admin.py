@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -422,7 +423,7 @@ class TicketAdmin(TenantScopedAdmin):
 
     # The queue's columns
 
-    def result_rows(self, changelist) -> list[list[str]] | None:
+    def result_rows(self, changelist) -> list[list[SafeString]] | None:
         """The queue's rows as admin's result list writes them (a ``<th>`` link, then a cell
         for each column), each column called once a ticket; None where admin's own rows are
         needed (a popup, an editable list, or actions and their checkboxes). Admin looks each
@@ -431,24 +432,29 @@ class TicketAdmin(TenantScopedAdmin):
         if (changelist.is_popup or changelist.formset or changelist.to_field
                 or list(changelist.list_display) != self.list_display):
             return None
-        columns = [(name, getattr(self, name), name in changelist.list_display_links)
-                   for name in self.list_display]
+        # Each column's cell before and after its value: a link column's holds the ticket's
+        # link, and the first of them is the row's <th>.
+        columns, tag = [], "th"
+        for name in self.list_display:
+            if name in changelist.list_display_links:
+                columns.append((getattr(self, name), True,
+                                f'<{tag} class="field-{name}"><a href="', f"</a></{tag}>"))
+                tag = "td"
+            else:
+                columns.append((getattr(self, name), False, f'<td class="field-{name}">',
+                                "</td>"))
         change_url = add_preserved_filters(
             {"preserved_filters": changelist.preserved_filters, "opts": self.opts},
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
                     args=[ROW_PK]))
         rows = []
         for ticket in changelist.result_list:
-            url = change_url.replace(ROW_PK, quote(str(ticket.pk)), 1)
-            cells, tag = [], "th"
-            for name, column, link in columns:
-                value = column(ticket)
-                if link:
-                    value = format_html('<a href="{}">{}</a>', url, value)
-                cells.append(format_html('<{} class="field-{}">{}</{}>', tag if link else "td",
-                                         name, value, tag if link else "td"))
-                tag = "td" if link else tag
-            rows.append(cells)
+            url = escape(change_url.replace(ROW_PK, quote(str(ticket.pk)), 1))
+            cells = []
+            for column, link, start, end in columns:
+                cells.extend((start, f'{url}">' if link else "",
+                              conditional_escape(column(ticket)), end))
+            rows.append([mark_safe("".join(cells))])
         return rows
 
     @admin.display(description=gettext_lazy("number"), ordering="number")
