@@ -36,6 +36,7 @@ from tests.accounts.factories import (
 )
 from tests.conftest import PASSWORD, host_client
 from tests.licenses.factories import LicenseFactory, ProductFactory, ProductVersionFactory
+from tickets.models import CannedReply
 
 
 def changelist(model) -> str:
@@ -123,6 +124,19 @@ def test_staff_roles_open_exactly_the_admin_pages_of_the_permission_table(role, 
         if "view" in allowed:
             page = listing.content.decode()
             assert (add_url(model) in page) == ("add" in allowed), model
+
+
+@pytest.mark.parametrize("role", ["agent", "manager"])
+def test_the_sidebar_lists_the_admin_pages_the_role_opens_and_the_queue_has_none(role, tenant,
+                                                                               request):
+    client = host_client(tenant, request.getfixturevalue(role))
+    page = client.get(changelist(CannedReply)).content.decode()
+    sidebar = page[page.index('id="nav-sidebar"'):]
+    for model in admin.site._registry:
+        allowed = bool(EXPECTED_ACCESS[model._meta.label_lower][role])
+        assert (f'href="{changelist(model)}"' in sidebar) == allowed, model
+    assert 'id="nav-sidebar"' not in client.get(reverse("admin:tickets_ticket_changelist")
+                                                ).content.decode()
 
 
 def test_agent_sees_policy_read_only_and_cannot_change_it(tenant, agent):
