@@ -101,6 +101,15 @@ def test_wsgi_application_loads_with_good_production_settings():
     assert "WSGIHandler" in result.stdout
 
 
+def test_a_web_worker_keeps_its_loaded_code_out_of_the_garbage_collectors_walks():
+    """A full collection over the loaded code stalls every queued request (issue 5)."""
+    counts = "import gc, helpdesk.wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    result = start([sys.executable, "-c", counts], settings=None, **GOOD)
+
+    frozen, tracked = map(int, result.stdout.split())
+    assert frozen > 10 * tracked, result.stderr
+
+
 @pytest.mark.parametrize("command", [MANAGE_CHECK, IMPORT_WSGI], ids=["manage.py", "wsgi"])
 @pytest.mark.parametrize("name", REQUIRED)
 def test_a_missing_production_variable_stops_start_up_with_one_line_naming_it(command, name):
