@@ -17,9 +17,7 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -35,6 +33,7 @@ from accounts.admin_base import (
     tenant_rows,
 )
 from accounts.models import Department, User
+from helpdesk.formats import local_datetime
 
 from . import services
 from .admin_forms import (
@@ -89,6 +88,18 @@ def choice_label(choices: type[Choices], value: str) -> str:
     """``value``'s label in the active language, translated once per language rather than
     once per cell."""
     return _choice_labels(choices, get_language())[value]
+
+
+@cache
+def _cell_words(language: str | None) -> dict[str, str]:
+    return {"HotRush": _("HotRush"), "score": _("score"), "OVERDUE": _("OVERDUE"),
+            "answered": _("answered")}
+
+
+def cell_word(word: str) -> str:
+    """One of the queue cells' fixed words in the active language, translated once per
+    language rather than once per cell."""
+    return _cell_words(get_language())[word]
 
 
 # The queue's filters -----------------------------------------------------------------------
@@ -462,7 +473,7 @@ class TicketAdmin(TenantScopedAdmin):
     def number_label(self, ticket):
         if ticket.hotrush:
             return format_html('#{}<br><span class="hotrush">{}</span>', ticket.number,
-                               _("HotRush"))
+                               cell_word("HotRush"))
         return f"#{ticket.number}"
 
     @admin.display(description=gettext_lazy("Brief description"), ordering="subject")
@@ -478,7 +489,7 @@ class TicketAdmin(TenantScopedAdmin):
     def priority_label(self, ticket):
         """The customer's label and the effective score the queue sorts by (T-7)."""
         return format_html('{}<br><small class="quiet">{} {}</small>',
-                           choice_label(Priority, ticket.priority), _("score"),
+                           choice_label(Priority, ticket.priority), cell_word("score"),
                            f"{ticket.score:.2f}")
 
     @admin.display(description=gettext_lazy("first response due"),
@@ -486,12 +497,12 @@ class TicketAdmin(TenantScopedAdmin):
     def due_label(self, ticket):
         if ticket.first_response_due_at is None:
             return "—"
-        due = date_format(timezone.localtime(ticket.first_response_due_at),
-                          "SHORT_DATETIME_FORMAT")
+        due = local_datetime(ticket.first_response_due_at)
         if ticket.is_overdue:
-            return format_html('{} <strong class="overdue">{}</strong>', due, _("OVERDUE"))
+            return format_html('{} <strong class="overdue">{}</strong>', due,
+                               cell_word("OVERDUE"))
         if ticket.first_response_at is not None:
-            return format_html('{} <span class="answered">{}</span>', due, _("answered"))
+            return format_html('{} <span class="answered">{}</span>', due, cell_word("answered"))
         return due
 
     @admin.display(description=gettext_lazy("assignee"), ordering="assignee")
@@ -506,7 +517,7 @@ class TicketAdmin(TenantScopedAdmin):
     def last_reply(self, ticket):
         if ticket.last_message_at is None:
             return "—"
-        when = date_format(timezone.localtime(ticket.last_message_at), "SHORT_DATETIME_FORMAT")
+        when = local_datetime(ticket.last_message_at)
         return format_html("{}<br><small>{}</small>", when, ticket.last_message_by or "")
 
     # The ticket page
