@@ -53,14 +53,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # of failing with "database is locked" half way), and waits up to 30 s for it.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 30})
+# Parameters go to the server apart from the SQL, so that the same statement has the same
+# text whatever its values; psycopg prepares it on its fifth run on a connection and
+# PostgreSQL plans it once rather than on every run (issue 5: planning took 3 of the 4 ms of
+# the staff queue's page query). Connections come from psycopg's own pool (production) or
+# stay open, never from a transaction-mode pooler, which could not keep prepared statements.
+POSTGRESQL_OPTIONS = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters go to the server apart from the SQL, so that the same statement has the same
-    # text whatever its values; psycopg prepares it on its fifth run on a connection and
-    # PostgreSQL plans it once rather than on every run (issue 5: planning took 3 of the 4 ms
-    # of the staff queue's page query). Connections come from psycopg's own pool, not from
-    # a transaction-mode pooler, which could not keep prepared statements.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": 5})
+    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRESQL_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHES

@@ -4,7 +4,7 @@ A missing or malformed variable stops start-up with one line naming it
 (see ``helpdesk.settings.require``).
 """
 from .base import *  # noqa: F403
-from .base import DATABASES, MIDDLEWARE, env
+from .base import DATABASES, MIDDLEWARE, POSTGRESQL_OPTIONS, env
 from .require import require
 
 DEBUG = False
@@ -26,8 +26,9 @@ DATABASES["default"] = require(
     "DATABASE_URL", env.db, check=lambda v: v["ENGINE"] == "django.db.backends.postgresql",
     hint="a postgres:// URL",
 )
+DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRESQL_OPTIONS)
 # psycopg's pool instead of persistent connections; options given in the URL are kept.
-DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+DATABASES["default"]["OPTIONS"]["pool"] = {
     "min_size": env.int("DATABASE_POOL_MIN", default=2),
     "max_size": env.int("DATABASE_POOL_MAX", default=10),
     "timeout": 10,

@@ -162,6 +162,9 @@ def test_production_database_uses_psycopg_pool_and_keeps_url_options():
 
     assert options["sslmode"] == "require"
     assert options["pool"]["max_size"] >= options["pool"]["min_size"] >= 1
+    # Statements prepared on their fifth run (tests/helpdesk/test_database.py).
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
 
 
 def test_production_points_cache_and_celery_at_redis():
