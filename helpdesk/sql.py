@@ -49,3 +49,16 @@ def lock_jobs(name: str, scopes: list[int]) -> None:
         # One statement: the function scan hands the sorted keys over in order.
         cursor.execute("SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::int[]) AS key",
                        [JOB_LOCK_SPACE, keys])
+
+
+class Constant(models.Value):
+    """A value written into the SQL on PostgreSQL instead of sent apart from it.
+
+    PostgreSQL keeps one plan of a prepared statement for all its runs only where that plan
+    serves any values of its parameters, and a partial index serves a condition such as
+    ``NOT status = 'closed'`` only where 'closed' is in the SQL itself: sent as a parameter,
+    the staff queue's statements were planned again on every run (issue 5)."""
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = self.as_sql(compiler, connection)
+        return connection.ops.compose_sql(sql, params), ()

@@ -16,13 +16,15 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Department, Tenant, User
+from helpdesk.sql import Constant
 
 from .lifecycle import Status
 from .models import AccessInfo, Ticket, TicketEvent
 
-# Open tickets, written as the predicate of the partial index ticket_open_idx so that the
-# planner reads the tenant's open tickets from it rather than all of the tenant's tickets.
-OPEN = ~Q(status=Status.CLOSED)
+# Open tickets, written as the predicate of the partial indexes of open tickets so that the
+# planner reads the tenant's open tickets from them rather than all of the tenant's tickets,
+# in a plan kept for every run of the statement (Constant).
+OPEN = ~Q(status=Constant(Status.CLOSED))
 # HotRush by due time, then overdue first responses, then the effective score, then age.
 QUEUE_ORDER = (F("hotrush").desc(), F("rush_due").asc(nulls_last=True),
                F("is_overdue").desc(), F("score").desc(), F("created_at").asc())

@@ -172,6 +172,26 @@ def test_queue_queries_do_not_grow_with_tickets(tenant, agent, support,
     assert len(many) == len(few)
 
 
+@pytest.mark.postgres
+def test_queue_statements_have_one_plan_for_every_tenant_and_time(tenant, agent, support,
+                                                                   other_tenant):
+    """The open-ticket condition is in the SQL itself, so that PostgreSQL can keep one plan of
+    each prepared statement, served by the partial indexes of open tickets, for every tenant
+    and moment (issue 5); only values such as the tenant and the time travel apart."""
+    many_tickets(tenant, support, 2)
+    for staff in (agent, StaffFactory(tenant=other_tenant)):
+        for _ in range(6):
+            assert host_client(staff.tenant, staff).get(QUEUE).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements "
+                       "WHERE statement LIKE '%%FROM \"tickets_ticket\"%%'")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert len(statements) == 2, statements  # the runs' count and the page
+    for statement in statements:
+        assert "NOT (\"tickets_ticket\".\"status\" = 'closed')" in statement
+        assert f"tenant_id\" = {tenant.pk}" not in statement
+
+
 def test_queue_pages_follow_the_queue_order_with_the_same_queries(
         tenant, agent, support, django_assert_max_num_queries):
     """Over 50 open tickets: each page shows its share of the queue order, the count covers
