@@ -406,10 +406,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self):
-        return self.get_full_name() or self.email
+        return self.label(self.first_name, self.last_name, self.email)
 
     def get_full_name(self):
-        return f"{self.first_name} {self.last_name}".strip()
+        return self.label(self.first_name, self.last_name, "")
+
+    @staticmethod
+    def label(first_name: str, last_name: str, email: str) -> str:
+        """A person as lists name them: the full name, else the email address. For lists that
+        select the names with their own rows rather than load the person (the staff queue)."""
+        return f"{first_name} {last_name}".strip() or email
 
     def get_short_name(self):
         return self.first_name

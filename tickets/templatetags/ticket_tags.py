@@ -2,6 +2,7 @@
 authors as customers see them, the index's sort links, and the staff queue's rows."""
 from django import template
 from django.contrib.admin.templatetags.admin_list import result_headers, result_list
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -59,14 +60,14 @@ def sort_header(context, key: str, label: str) -> str:
     return format_html('<a class="sort-link" href="?{}">{}{}</a>', query.urlencode(), label, arrow)
 
 
-@register.inclusion_tag("admin/change_list_results.html")
-def queue_result_list(changelist):
+@register.simple_tag
+def queue_result_list(changelist) -> str:
     """Admin's ``result_list`` for the staff queue, with the rows TicketAdmin.result_rows
     writes (admin's own rows where it returns None)."""
     rows = changelist.model_admin.result_rows(changelist)
     if rows is None:
-        return result_list(changelist)
+        return render_to_string("admin/change_list_results.html", result_list(changelist))
     headers = list(result_headers(changelist))
-    return {"cl": changelist, "result_hidden_fields": [], "result_headers": headers,
-            "num_sorted_fields": sum(1 for header in headers if header["sorted"]),
-            "results": rows}
+    return render_to_string("admin/tickets/ticket/queue_results.html", {
+        "result_headers": headers, "rows": rows,
+        "num_sorted_fields": sum(1 for header in headers if header["sorted"])})
