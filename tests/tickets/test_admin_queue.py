@@ -84,6 +84,28 @@ def test_queue_shows_due_time_in_local_time_with_the_overdue_mark(tenant, agent,
     assert "OVERDUE" in row
 
 
+def test_queue_rows_name_the_company_department_assignee_and_last_replier(tenant, agent):
+    sales = DepartmentFactory(tenant=tenant, name="Sales desk")
+    acme = CompanyFactory(tenant=tenant, name="Acme & Sons")
+    mailer = customer_of(acme, first_name="", last_name="", email="ops@acme.example")
+    answered = submit(mailer, support_type(tenant, sales), subject="Invoice missing")
+    helper = StaffFactory(tenant=tenant, first_name="Bea", last_name="Helper")
+    services.post_message(ticket=answered, author=helper, body="Looking into it.")
+    services.assign_ticket(ticket=answered, by=agent, assignee=helper)
+    waiting = submit(mailer, support_type(tenant, sales), subject="Licence key lost")
+
+    page = host_client(tenant, agent).get(QUEUE).content.decode()
+    rows = {number: next(line for line in page.splitlines() if f"#{number}<" in line)
+            for number in (answered.number, waiting.number)}
+    assert "Acme &amp; Sons" in rows[answered.number]
+    assert 'class="field-department_label">Sales desk<' in rows[answered.number]
+    assert 'class="field-assignee_label">Bea Helper<' in rows[answered.number]
+    assert "<small>Bea Helper</small>" in rows[answered.number]
+    # Unassigned; the last reply is the customer's, who has no name: the email stands in.
+    assert 'class="field-assignee_label">-<' in rows[waiting.number]
+    assert "<small>ops@acme.example</small>" in rows[waiting.number]
+
+
 def test_queue_filters_mine_and_unassigned(tenant, agent, manager, support, company):
     mine = queued(company, support, age=1, due=1)
     theirs = queued(company, support, age=1, due=1)
