@@ -403,6 +403,21 @@ def run_wrk(server: Server, page: Page, cookies: dict[str, str],
     }
 
 
+def load_page(server: Server, page: Page, logins: dict, counted: dict,
+         args: argparse.Namespace) -> dict:
+    """Warm-up requests (their status checked), then wrk on ``page``: its results."""
+    cookies = logins[page.login]
+    for _ in range(args.warmup):
+        status, headers, _body = server.get(page.path,
+                                            headers={"Cookie": cookie_header(cookies)})
+        _check(page, status, dict(headers).get("Location", ""))
+    say(f"{page.name}: wrk for {args.duration} s on {page.path}")
+    return {"name": page.name, "title": page.title, "path": page.path, "as": page.login,
+            "expected_status": page.status, **counted[page.name],
+            **run_wrk(server, page, cookies, args),
+            "worker_peak_rss_mb": max(worker_peak_rss_mb(server.process.pid).values())}
+
+
 def measure(args: argparse.Namespace, environment: dict[str, str]) -> dict:
     from django.conf import settings
 
@@ -421,26 +436,24 @@ def measure(args: argparse.Namespace, environment: dict[str, str]) -> dict:
         target = counted["ticket"]["bytes"]
         floor.path += f"?rows={floor_rows(host, logins['customer'], floor.path, target)}"
         counted["floor"] = count_queries(floor, host, logins["customer"])
-        results = []
-        for page in pages:
-            if args.only and page.name not in args.only | {"floor"}:
+        # Each page right after a floor run of its own, so that a page is compared with the
+        # floor of the same minute: the machine's speed drifts (other tenants of the host) by
+        # more than the differences measured.
+        floor_runs, results = [], []
+        for page in pages[1:]:
+            if args.only and page.name not in args.only:
                 continue
-            cookies = logins[page.login]
-            for _ in range(args.warmup):
-                status, headers, _body = server.get(
-                    page.path, headers={"Cookie": cookie_header(cookies)})
-                _check(page, status, dict(headers).get("Location", ""))
-            say(f"{page.name}: wrk for {args.duration} s on {page.path}")
-            results.append({"name": page.name, "title": page.title, "path": page.path,
-                            "as": page.login,
-                            "expected_status": page.status, **counted[page.name],
-                            **run_wrk(server, page, cookies, args),
-                            "worker_peak_rss_mb": max(
-                                worker_peak_rss_mb(server.process.pid).values())})
+            floor_runs.append(load_page(server, floor, logins, counted, args))
+            result = load_page(server, page, logins, counted, args)
+            result["floor_requests_per_s"] = floor_runs[-1]["requests_per_s"]
+            result["share_of_floor"] = round(
+                result["requests_per_s"] / result["floor_requests_per_s"], 3)
+            results.append(result)
         peaks = worker_peak_rss_mb(server.process.pid)
-    floor_rate = results[0]["requests_per_s"]
-    for result in results:
-        result["share_of_floor"] = round(result["requests_per_s"] / floor_rate, 3)
+    # The floor's row: its run of median requests/s.
+    floor_row = sorted(floor_runs, key=lambda run: run["requests_per_s"])[len(floor_runs) // 2]
+    results.insert(0, {**floor_row, "share_of_floor": 1.0,
+                       "runs_requests_per_s": [run["requests_per_s"] for run in floor_runs]})
     return {
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
@@ -504,15 +517,23 @@ def markdown(results: dict) -> str:
         f"({data['company']}) has {data['company_tickets']:,} tickets; the ticket page shows "
         f"#{data['ticket']}.",
         "",
-        "| Page | As | Requests/s | % of floor | p50 ms | p99 ms | SQL queries | KiB |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "Each page is loaded right after a run of the floor, and its share is of that run's "
+        "requests/s (beside it): the machine's speed drifts over a run. The floor's row is its "
+        "run of median requests/s; all its runs: "
+        + ", ".join(f"{rate:,.0f}" for rate in results["pages"][0]["runs_requests_per_s"])
+        + " requests/s.",
+        "",
+        "| Page | As | Requests/s | Floor's requests/s beside it | % of floor | p50 ms | p99 ms "
+        "| SQL queries | KiB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for page in results["pages"]:
+        beside = page.get("floor_requests_per_s", page["requests_per_s"])
         lines.append(
             f"| {page['title']} | {page['as']} | {page['requests_per_s']:,.0f} | "
-            f"{page['share_of_floor']:.0%} | {page['latency_ms']['p50']:.1f} | "
-            f"{page['latency_ms']['p99']:.1f} | {page['queries']} | "
-            f"{page['bytes'] / 1024:.0f} |")
+            f"{beside:,.0f} | {page['share_of_floor']:.0%} | "
+            f"{page['latency_ms']['p50']:.1f} | {page['latency_ms']['p99']:.1f} | "
+            f"{page['queries']} | {page['bytes'] / 1024:.0f} |")
     workers = ", ".join(f"{peak:.0f}" for peak in results["workers_peak_rss_mb"])
     missed = misses(results)
     lines += [

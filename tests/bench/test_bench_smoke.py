@@ -67,6 +67,11 @@ def test_bench_smoke_measures_every_page_with_only_expected_responses(tmp_path):
                                   "timeout": 0}, page
         assert page["queries"] >= 1, page
     assert pages["search"]["expected_status"] == 302
+    # Each page beside a floor run of its own; the floor's row is one of those runs.
+    assert len(pages["floor"]["runs_requests_per_s"]) == len(PAGES) - 1
+    assert pages["floor"]["requests_per_s"] in pages["floor"]["runs_requests_per_s"]
+    for name in PAGES - {"floor"}:
+        assert pages[name]["floor_requests_per_s"] in pages["floor"]["runs_requests_per_s"]
     assert results["data"]["ticket_public_messages"] == 40
     # The floor is made as large as the ticket page it is compared with.
     assert abs(pages["floor"]["bytes"] - pages["ticket"]["bytes"]) < 0.1 * pages["ticket"]["bytes"]
