@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import Role, StaffRole
 from tests.accounts.factories import (
@@ -125,6 +126,14 @@ def _empty_cache():
     """Cached fragments (a ticket's thread) are keyed by row ids and times, which other tests
     reuse: every test starts with an empty cache."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A page requested in Italian leaves Italian active in the thread afterwards (Django's
+    LocaleMiddleware activates a language and never deactivates it): every test starts in
+    the default language, whatever ran before it."""
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
