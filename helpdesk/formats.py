@@ -1,10 +1,13 @@
-"""Dates in the active language's formats and time zone, for lists that show many of them."""
+"""Dates and choice labels in the active language (and time zone), for lists that show many
+of them."""
 import datetime
 from functools import cache
 
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.formats import get_format
+from django.utils.translation import get_language
 
 
 @cache
@@ -27,3 +30,14 @@ def local_datetime(value: datetime.datetime, format_name: str = "SHORT_DATETIME_
     formatter = DateFormat(timezone.localtime(value))
     return "".join(str(getattr(formatter, piece)()) if is_character else piece
                    for is_character, piece in _pieces(get_format(format_name)))
+
+
+@cache
+def _choice_labels(choices: type[Choices], language: str | None) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def choice_label(choices: type[Choices], value: str) -> str:
+    """``value``'s label in the active language, translated once per language rather than
+    on every call (``get_FOO_display`` builds the choices' dictionary each time)."""
+    return _choice_labels(choices, get_language())[value]

@@ -12,7 +12,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Choices, F, QuerySet
+from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -33,7 +33,7 @@ from accounts.admin_base import (
     tenant_rows,
 )
 from accounts.models import Department, User
-from helpdesk.formats import local_datetime
+from helpdesk.formats import choice_label, local_datetime
 
 from . import services
 from .admin_forms import (
@@ -77,17 +77,6 @@ from .selectors import thread
 TICKET_NUMBER = re.compile(r"(?<!\S)#(\d+)")
 # Stands for a ticket's id in the change URL that result_rows reverses once a page.
 ROW_PK = "~pk~"
-
-
-@cache
-def _choice_labels(choices: type[Choices], language: str | None) -> dict[str, str]:
-    return {value: str(label) for value, label in choices.choices}
-
-
-def choice_label(choices: type[Choices], value: str) -> str:
-    """``value``'s label in the active language, translated once per language rather than
-    once per cell."""
-    return _choice_labels(choices, get_language())[value]
 
 
 @cache

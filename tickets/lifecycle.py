@@ -8,6 +8,8 @@ from enum import StrEnum
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.formats import choice_label
+
 
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
@@ -95,7 +97,6 @@ def sources_for(target: Status, actor: Actor) -> frozenset[Status]:
 
 def customer_label(status: Status | str, *, simple: bool) -> str:
     """The status as the tenant shows it to customers: Open/Closed for a simple tenant (T-3)."""
-    status = Status(status)
     if not simple:
-        return status.label
+        return choice_label(Status, status)
     return _("Closed") if status == S.CLOSED else _("Open")

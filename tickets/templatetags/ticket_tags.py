@@ -6,7 +6,11 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from helpdesk import formats
+from helpdesk.formats import choice_label
+
 from ..lifecycle import Status, customer_label
+from ..models import Priority
 
 register = template.Library()
 
@@ -15,6 +19,13 @@ register = template.Library()
 def status_label(status: str, policy) -> str:
     """``{{ ticket.status|status_label:policy }}``: Open/Closed for a simple tenant (T-3)."""
     return customer_label(status, simple=policy.simple_statuses)
+
+
+@register.filter
+def local_datetime(value, format_name: str = "SHORT_DATETIME_FORMAT") -> str:
+    """``{{ ticket.last_message_at|local_datetime }}``: what the ``date`` filter gives for a
+    named format, the format parsed once (helpdesk.formats); lists show dozens of dates."""
+    return formats.local_datetime(value, format_name) if value else ""
 
 
 @register.simple_tag
@@ -30,7 +41,7 @@ def status_badge(ticket, policy) -> str:
 def priority_badge(ticket) -> str:
     """The ticket's priority as a badge, and HotRush beside it when it is on (T-6, T-7)."""
     badge = format_html('<span class="badge priority-badge priority-{}">{}</span>',
-                        ticket.priority, ticket.get_priority_display())
+                        ticket.priority, choice_label(Priority, ticket.priority))
     if not ticket.hotrush:
         return badge
     return format_html('{} <span class="badge text-bg-danger" title="{}">{}</span>', badge,
