@@ -28,6 +28,7 @@ from .models import (
     Ticket,
     TicketType,
 )
+from .queue import OPEN as OPEN_TICKETS
 from .versions import version_marks
 
 # The customer index's sort keys (T-12): only these, never a field name from the URL.
@@ -64,7 +65,7 @@ def tickets_for_company(tenant: Tenant, company: Company, *, status: str = "",
                .only(*INDEX_COLUMNS)
                .annotate(priority_weight=PRIORITY_WEIGHT))
     if status == OPEN:
-        tickets = tickets.exclude(status=Status.CLOSED)
+        tickets = tickets.filter(OPEN_TICKETS)
     elif status:
         tickets = tickets.filter(status=status)
     if type_id:
@@ -154,8 +155,7 @@ def ticket_types(tenant: Tenant) -> QuerySet[TicketType]:
 
 def open_ticket_count(tenant: Tenant, company: Company) -> int:
     """The company's tickets that are not closed, for the dashboard (SPEC §10)."""
-    return (Ticket.objects.for_tenant(tenant).filter(company=company)
-            .exclude(status=Status.CLOSED).count())
+    return Ticket.objects.for_tenant(tenant).filter(OPEN_TICKETS, company=company).count()
 
 
 def latest_tickets(tenant: Tenant, company: Company, *, limit: int = 5) -> list[Ticket]:

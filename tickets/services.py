@@ -50,6 +50,7 @@ from .models import (
 )
 from .notifications import SYSTEM_AUDIENCES, enqueue
 from .pricing import charge_credits, ticket_price
+from .queue import OPEN
 from .selectors import PRIORITY_WEIGHT, rating_deadline
 from .sla import BusinessClock, first_response_due
 
@@ -232,7 +233,7 @@ def refresh_priority_offsets(*, tenant: Tenant, company_ids: Sequence[int] | Non
                          / Cast(Count("pk"), ratio))
                .values("offset"))
     companies = Company.objects.for_tenant(tenant)
-    tickets = Ticket.objects.for_tenant(tenant).exclude(status=Status.CLOSED)
+    tickets = Ticket.objects.for_tenant(tenant).filter(OPEN)
     if company_ids is not None:
         companies = companies.filter(pk__in=company_ids)
         tickets = tickets.filter(company_id__in=company_ids)
