@@ -4,7 +4,7 @@ TenantScopedAdmin. Every change of a ticket goes through tickets.services."""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, update_wrapper
+from functools import update_wrapper
 
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -12,7 +12,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, TextChoices
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,8 +21,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import (
     CHANGE,
@@ -79,16 +79,18 @@ TICKET_NUMBER = re.compile(r"(?<!\S)#(\d+)")
 ROW_PK = "~pk~"
 
 
-@cache
-def _cell_words(language: str | None) -> dict[str, str]:
-    return {"HotRush": _("HotRush"), "score": _("score"), "OVERDUE": _("OVERDUE"),
-            "answered": _("answered")}
+class CellWord(TextChoices):
+    """The queue cells' fixed words, translated once per language through choice_label
+    rather than once per cell."""
+
+    HOTRUSH = "hotrush", gettext_lazy("HotRush")
+    SCORE = "score", gettext_lazy("score")
+    OVERDUE = "overdue", gettext_lazy("OVERDUE")
+    ANSWERED = "answered", gettext_lazy("answered")
 
 
-def cell_word(word: str) -> str:
-    """One of the queue cells' fixed words in the active language, translated once per
-    language rather than once per cell."""
-    return _cell_words(get_language())[word]
+def cell_word(word: CellWord) -> str:
+    return choice_label(CellWord, word)
 
 
 # The queue's filters -----------------------------------------------------------------------
@@ -482,7 +484,7 @@ class TicketAdmin(TenantScopedAdmin):
     def number_label(self, ticket):
         if ticket.hotrush:
             return format_html('#{}<br><span class="hotrush">{}</span>', ticket.number,
-                               cell_word("HotRush"))
+                               cell_word(CellWord.HOTRUSH))
         return f"#{ticket.number}"
 
     @admin.display(description=gettext_lazy("Brief description"), ordering="subject")
@@ -498,7 +500,7 @@ class TicketAdmin(TenantScopedAdmin):
     def priority_label(self, ticket):
         """The customer's label and the effective score the queue sorts by (T-7)."""
         return format_html('{}<br><small class="quiet">{} {}</small>',
-                           choice_label(Priority, ticket.priority), cell_word("score"),
+                           choice_label(Priority, ticket.priority), cell_word(CellWord.SCORE),
                            f"{ticket.score:.2f}")
 
     @admin.display(description=gettext_lazy("first response due"),
@@ -509,9 +511,10 @@ class TicketAdmin(TenantScopedAdmin):
         due = local_datetime(ticket.first_response_due_at)
         if ticket.is_overdue:
             return format_html('{} <strong class="overdue">{}</strong>', due,
-                               cell_word("OVERDUE"))
+                               cell_word(CellWord.OVERDUE))
         if ticket.first_response_at is not None:
-            return format_html('{} <span class="answered">{}</span>', due, cell_word("answered"))
+            return format_html('{} <span class="answered">{}</span>', due,
+                               cell_word(CellWord.ANSWERED))
         return due
 
     @admin.display(description=gettext_lazy("assignee"), ordering="assignee")
