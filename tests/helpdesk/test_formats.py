@@ -3,6 +3,7 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.template import engines
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -39,3 +40,12 @@ def test_local_datetime_shows_the_active_time_zone_and_language():
 
 def test_escaped_characters_of_a_format_stay_literal():
     assert _pieces(r"H\h i") == ((True, "H"), (False, "h "), (True, "i"))
+
+
+def test_the_template_filter_writes_nothing_for_no_date_and_the_named_format_otherwise():
+    template = engines["django"].from_string(
+        '{% load ticket_tags %}[{{ none|local_datetime }}]'
+        '[{{ when|local_datetime:"SHORT_DATE_FORMAT" }}]')
+    value = datetime.datetime(2026, 3, 2, 23, 30, tzinfo=datetime.UTC)
+    with translation.override("en"), timezone.override(ROME):
+        assert template.render({"none": None, "when": value}) == "[][03/03/2026]"
