@@ -78,12 +78,14 @@ def tickets_for_company(tenant: Tenant, company: Company, *, status: str = "",
 
 class CompanyTicketPaginator(Paginator):
     """The index's pages (T-12), whose count a company with years of tickets would pay for on
-    every page view (issue 5). The count is kept in the cache under the filters and the
-    company's latest ticket (number) and latest change (every write of a ticket sets its
-    ``updated_at``), so a new or changed ticket counts again at once; COUNT_SECONDS bound
-    what a clock set back could leave stale."""
+    every page view (issue 5). ``version`` names the filters and the company's latest ticket
+    (number) and latest change (every write of a ticket sets its ``updated_at``): the count is
+    kept in the cache under it, and so are the rendered rows of each page
+    (tickets/index.html), so a new or changed ticket shows at once. CACHE_SECONDS bound what
+    the version cannot see: a clock set back, a ticket moved to another company, a renamed
+    person or ticket type."""
 
-    COUNT_SECONDS = 60
+    CACHE_SECONDS = 60
 
     def __init__(self, tickets: QuerySet[Ticket], per_page: int, *, tenant: Tenant,
                  company: Company, filters: dict):
@@ -91,16 +93,20 @@ class CompanyTicketPaginator(Paginator):
         self.scope = (tenant, company, sorted(filters.items()))
 
     @cached_property
-    def count(self) -> int:
+    def version(self) -> str:
         tenant, company, filters = self.scope
         latest = (Ticket.objects.for_tenant(tenant).filter(company=company)
                   .aggregate(changed=Max("updated_at"), number=Max("number")))
         version = repr((tenant.pk, company.pk, filters, latest["changed"], latest["number"]))
-        key = "ticket-index-count:" + hashlib.sha256(version.encode()).hexdigest()
+        return hashlib.sha256(version.encode()).hexdigest()
+
+    @cached_property
+    def count(self) -> int:
+        key = f"ticket-index-count:{self.version}"
         count = cache.get(key)
         if count is None:
             count = self.object_list.count()
-            cache.set(key, count, self.COUNT_SECONDS)
+            cache.set(key, count, self.CACHE_SECONDS)
         return count
 
 

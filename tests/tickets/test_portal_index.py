@@ -172,6 +172,50 @@ def test_the_page_count_follows_each_new_closed_or_rated_ticket_at_once(tenant, 
     assert "of 26 tickets" not in text(host_client(tenant, other).get(INDEX))
 
 
+def rows_of(response) -> str:
+    page = response.content.decode()
+    return page[page.index("<tbody>"):page.index("</tbody>")]
+
+
+def test_a_second_view_reads_the_rows_from_the_cache_and_every_change_shows_at_once(
+        tenant, customer, agent, django_assert_num_queries):
+    support = support_type(tenant)
+    ticket = submit(customer, support, subject="Checkout fails on PayPal")
+    client = host_client(tenant, customer)
+    first = client.get(INDEX)
+    with django_assert_num_queries(4) as captured:  # 5 when the rows are rendered
+        second = client.get(INDEX)
+    assert rows_of(second) == rows_of(first)
+    assert not any("subject" in query["sql"] for query in captured.captured_queries)
+
+    services.post_message(ticket=ticket, author=agent, body="Looking into it.")
+    assert f"{tenant.name} support: {agent.first_name}" in rows_of(client.get(INDEX))
+    close(ticket, agent)
+    assert "Rate us" in rows_of(client.get(INDEX))
+    services.rate_ticket(membership=customer.membership, ticket=ticket, rating=4)
+    assert "★★★★☆" in rows_of(client.get(INDEX))
+    newer = submit(customer, support, subject="Second question")
+    assert numbers(client.get(INDEX)) == [newer.number, ticket.number]
+
+
+def test_the_cached_rows_follow_the_persons_language_and_time_zone(tenant, customer, agent):
+    ticket = submit(customer, support_type(tenant))
+    services.post_message(ticket=ticket, author=agent, body="Looking into it.")
+    client = host_client(tenant, customer)
+    english = rows_of(client.get(INDEX))
+    customer.language = "it"
+    customer.save()
+    assert rows_of(client.get(INDEX)) != english
+    assert "Inviato" in rows_of(client.get(INDEX))
+    customer.language = "en"
+    customer.time_zone = "Asia/Tokyo"
+    customer.save()
+    tokyo = rows_of(client.get(INDEX))
+    customer.time_zone = "America/New_York"
+    customer.save()
+    assert rows_of(client.get(INDEX)) != tokyo  # the same reply, at each local time
+
+
 def test_rate_us_links_only_closed_unrated_tickets(tenant, customer, agent):
     support = support_type(tenant)
     open_ticket = submit(customer, support)
