@@ -198,6 +198,16 @@ def test_a_second_view_reads_the_rows_from_the_cache_and_every_change_shows_at_o
     assert numbers(client.get(INDEX)) == [newer.number, ticket.number]
 
 
+def test_cached_rows_never_reach_another_company_or_tenant(tenant, other_tenant, customer):
+    submit(customer, support_type(tenant), subject="Mine, cached")
+    assert "Mine, cached" in rows_of(host_client(tenant, customer).get(INDEX))
+    neighbour = customer_of(CompanyFactory(tenant=tenant), Role.PRIMARY)
+    foreigner = customer_of(CompanyFactory(tenant=other_tenant), Role.PRIMARY)
+    for person, where in ((neighbour, tenant), (foreigner, other_tenant)):
+        response = host_client(where, person).get(INDEX)
+        assert numbers(response) == [] and "Mine, cached" not in text(response)
+
+
 def test_the_cached_rows_follow_the_persons_language_and_time_zone(tenant, customer, agent):
     ticket = submit(customer, support_type(tenant))
     services.post_message(ticket=ticket, author=agent, body="Looking into it.")
