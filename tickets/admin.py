@@ -1,7 +1,10 @@
 """Django admin for the Communication Center (T-15): the staff queue and ticket page, ticket
 types, canned replies and counted HotRush disables; every class is scoped by
 TenantScopedAdmin. Every change of a ticket goes through tickets.services."""
+import hashlib
 import re
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import update_wrapper
@@ -9,7 +12,8 @@ from functools import update_wrapper
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
-from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet, TextChoices
@@ -17,12 +21,13 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import (
     CHANGE,
@@ -66,6 +71,7 @@ from .queue import (
     QUEUE_ORDER,
     access_info_count,
     can_page_in_runs,
+    latest_change,
     page_in_runs,
     run_lengths,
     ticket_history,
@@ -187,8 +193,27 @@ class QueueChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
+        # Where TicketAdmin.result_rows keeps the page's rows; None where it does not.
+        self.rows_key = None
         if isinstance(self.result_list, QuerySet):
             self.result_list = self.result_list.only(*QUEUE_COLUMNS).annotate(**QUEUE_NAMES)
+            if self.model_admin.writes_rows(self):
+                self.rows_key = self.paginator.rows_key(self.page_num)
+        if self.rows_key is not None and (kept := cache.get(self.rows_key)) is not None:
+            self.result_list = RenderedPage(*kept)
+
+
+class RenderedPage:
+    """A page of the queue whose rows came from the cache: their markup, and how many
+    tickets they show (admin's selection note counts them), with no ticket fetched."""
+
+    def __init__(self, rows: str, length: int):
+        # Safe: TicketAdmin.result_rows escaped every value before the rows were kept.
+        self.rows = mark_safe(rows)  # noqa: S308
+        self.length = length
+
+    def __len__(self):
+        return self.length
 
 
 class QueuePaginator(Paginator):
@@ -197,23 +222,61 @@ class QueuePaginator(Paginator):
     In the queue's own order (``in_runs``), the ids come from the runs of tickets.queue, each
     read in order from an index; in an order a column gives, from a sort of the tickets'
     numbers and keys only. Either way the wide rows fetched are the page's 50.
+
+    In the queue's own order for one tenant's staff member (``scope``: the tenant, the person
+    and the request's filters), the runs' lengths are kept in the cache under the tenant's
+    latest change of a ticket, and the rendered rows of each page under the runs
+    (TicketAdmin.result_rows): a view that follows no change reads neither, and every write
+    of a ticket of the tenant shows at once. The runs hold until the earliest due time of an
+    unanswered ticket not yet overdue, when the order and the marks change with no write;
+    CACHE_SECONDS bound what the version cannot see: a renamed company, department or person,
+    the nightly scores, a clock set back.
     """
 
-    def __init__(self, *args, in_runs: bool = False, **kwargs):
+    CACHE_SECONDS = 60
+
+    def __init__(self, *args, in_runs: bool = False, scope: tuple | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.in_runs = in_runs
+        self.scope = scope if in_runs else None
 
     @cached_property
-    def run_lengths(self) -> list[int]:
-        return run_lengths(self.object_list)
+    def runs(self) -> dict:
+        """The runs' ``lengths``; for a ``scope``, also the ``rows`` key their pages' rows go
+        under and when they stop holding (``expires``, a time.time())."""
+        if self.scope is None:
+            return {"lengths": run_lengths(self.object_list)[0], "rows": None}
+        version = repr((*self.scope, *latest_change(self.scope[0])))
+        key = f"ticket-queue-runs:{hashlib.sha256(version.encode()).hexdigest()}"
+        runs = cache.get(key)
+        if runs is None:
+            lengths, next_due = run_lengths(self.object_list)
+            seconds = self.CACHE_SECONDS
+            if next_due is not None:
+                seconds = min(seconds, int((next_due - timezone.now()).total_seconds()))
+            runs = {"lengths": lengths, "rows": f"ticket-queue-rows:{secrets.token_hex(16)}",
+                    "expires": time.time() + seconds}
+            if seconds > 0:
+                cache.set(key, runs, seconds)
+        return runs
+
+    def rows_key(self, number: int) -> str | None:
+        """Where the rendered rows of page ``number`` are kept; None where they are not."""
+        if self.runs["rows"] is None:
+            return None
+        return ":".join((self.runs["rows"], str(number), str(self.per_page), get_language(),
+                         timezone.get_current_timezone_name()))
+
+    def seconds_left(self) -> int:
+        return int(self.runs["expires"] - time.time())
 
     @cached_property
     def count(self):
-        return sum(self.run_lengths) if self.in_runs else super().count
+        return sum(self.runs["lengths"]) if self.in_runs else super().count
 
     def _get_page(self, object_list, number, paginator):
         if self.in_runs:
-            object_list = page_in_runs(self.object_list, self.run_lengths,
+            object_list = page_in_runs(self.object_list, self.runs["lengths"],
                                        object_list.query.low_mark, object_list.query.high_mark)
         # A search through messages is distinct, and DISTINCT would add the sort keys to the
         # page's ids; its few results are sorted whole.
@@ -416,8 +479,12 @@ class TicketAdmin(TenantScopedAdmin):
         # distinct, and its few results are sorted whole.
         in_runs = (ORDER_VAR not in request.GET and not queryset.query.distinct
                    and can_page_in_runs(queryset))
+        tenant = admin_scope(request)
+        scope = None if tenant is None else (
+            tenant.pk, request.user.pk,
+            sorted((name, values) for name, values in request.GET.lists() if name != PAGE_VAR))
         return QueuePaginator(queryset, per_page, orphans, allow_empty_first_page,
-                              in_runs=in_runs)
+                              in_runs=in_runs, scope=scope)
 
     # The queue's columns and the ticket's thread need the width of the page.
     def changelist_view(self, request, extra_context=None):
@@ -451,9 +518,10 @@ class TicketAdmin(TenantScopedAdmin):
         needed (a popup, an editable list, or actions and their checkboxes). Admin looks each
         cell up on the model and the admin first: 15 of the 21 ms of a page of 50 tickets
         (issue 5)."""
-        if (changelist.is_popup or changelist.formset or changelist.to_field
-                or list(changelist.list_display) != self.list_display):
+        if not self.writes_rows(changelist):
             return None
+        if isinstance(changelist.result_list, RenderedPage):
+            return changelist.result_list.rows
         # Each column's cell before and after its value: a link column's holds the ticket's
         # link, and the first of them is the row's <th>.
         columns, tag = [], "th"
@@ -477,8 +545,17 @@ class TicketAdmin(TenantScopedAdmin):
                 html.extend((start, f'{url}">' if link else "",
                              conditional_escape(column(ticket)), end))
             html.append("</tr>\n")
+        rows = "".join(html)
+        if changelist.rows_key is not None and (seconds := changelist.paginator.seconds_left()) > 0:
+            cache.set(changelist.rows_key, (rows, len(changelist.result_list)), seconds)
         # Safe: the URLs and every value are escaped above, the rest is our markup.
-        return mark_safe("".join(html))  # noqa: S308
+        return mark_safe(rows)  # noqa: S308
+
+    def writes_rows(self, changelist) -> bool:
+        """Whether result_rows writes the changelist's rows: not where admin's own are needed
+        (a popup, an editable list, or actions and their checkboxes)."""
+        return not (changelist.is_popup or changelist.to_field or self.list_editable
+                    or list(changelist.list_display) != self.list_display)
 
     @admin.display(description=gettext_lazy("number"), ordering="number")
     def number_label(self, ticket):

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -12,7 +13,13 @@ from accounts.models import Role
 from tests.accounts.factories import CompanyFactory, DepartmentFactory, StaffFactory, customer_of
 from tests.conftest import host_client
 from tests.tickets.factories import TicketFactory
-from tests.tickets.test_admin_common import QUEUE, queue_numbers, submit, support_type
+from tests.tickets.test_admin_common import (
+    QUEUE,
+    ROW_NUMBER,
+    queue_numbers,
+    submit,
+    support_type,
+)
 from tickets import services
 from tickets.admin import TicketAdmin
 from tickets.lifecycle import Actor, Status
@@ -184,8 +191,8 @@ def test_queue_queries_do_not_grow_with_tickets(tenant, agent, support,
                                                 django_assert_max_num_queries):
     client = host_client(tenant, agent)
     many_tickets(tenant, support, 2)
-    # Session, person, tenant, departments (filter), count, page.
-    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as few:
+    # Session, person, tenant, departments (filter), the tenant's latest change, count, page.
+    with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as few:
         assert client.get(QUEUE, {"status": "all"}).status_code == 200
     many_tickets(tenant, support, 18)
     with CaptureQueriesContext(connection) as many:
@@ -203,10 +210,12 @@ def test_queue_statements_have_one_plan_for_every_tenant_and_time(tenant, agent,
     many_tickets(tenant, support, 2)
     for staff in (agent, StaffFactory(tenant=other_tenant)):
         for _ in range(6):
+            cache.clear()  # each view counts the runs and fetches the page
             assert host_client(staff.tenant, staff).get(QUEUE).status_code == 200
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements "
-                       "WHERE statement LIKE '%%FROM \"tickets_ticket\"%%'")
+                       "WHERE statement LIKE '%%FROM \"tickets_ticket\"%%'"
+                       " AND statement NOT LIKE 'SELECT MAX(%%'")
         statements = [row[0] for row in cursor.fetchall()]
     assert len(statements) == 2, statements  # the runs' count and the page
     for statement in statements:
@@ -225,15 +234,15 @@ def test_queue_pages_follow_the_queue_order_with_the_same_queries(
     queued(company, support, age=100, due=-1, status=Status.CLOSED)
     rush = queued(company, support, age=1, due=2, hotrush=True, priority=Priority.MINOR)
     client = host_client(tenant, agent)
-    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as first:
+    with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as first:
         response = client.get(QUEUE)
     assert response.context["cl"].result_count == 57
-    first_page = [ticket.number for ticket in response.context["cl"].result_list]
+    first_page = [int(number) for number in ROW_NUMBER.findall(response.content.decode())]
     with CaptureQueriesContext(connection) as second:
         second_page = queue_numbers(client, p=2)
     assert first_page + second_page == [rush, *major, *normal]
     assert len(first_page) == 50
-    assert len(second) == len(first)
+    assert len(second) <= len(first)
 
 
 def test_queue_pages_of_every_size_are_the_queue_order_cut_into_pages(
