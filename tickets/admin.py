@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import update_wrapper
+from functools import partial, update_wrapper
 
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
@@ -194,13 +194,12 @@ class QueueChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         # Where TicketAdmin.result_rows keeps the page's rows; None where it does not.
-        self.rows_key = None
-        if isinstance(self.result_list, QuerySet):
-            self.result_list = self.result_list.only(*QUEUE_COLUMNS).annotate(**QUEUE_NAMES)
-            if self.model_admin.writes_rows(self):
-                self.rows_key = self.paginator.rows_key(self.page_num)
+        self.rows_key = (self.paginator.rows_key(self.page_num)
+                         if self.model_admin.writes_rows(self) else None)
         if self.rows_key is not None and (kept := cache.get(self.rows_key)) is not None:
             self.result_list = RenderedPage(*kept)
+        elif isinstance(self.result_list, QuerySet):
+            self.result_list = self.result_list.only(*QUEUE_COLUMNS).annotate(**QUEUE_NAMES)
 
 
 class RenderedPage:
@@ -276,8 +275,10 @@ class QueuePaginator(Paginator):
 
     def _get_page(self, object_list, number, paginator):
         if self.in_runs:
-            object_list = page_in_runs(self.object_list, self.runs["lengths"],
-                                       object_list.query.low_mark, object_list.query.high_mark)
+            # Built only for a page whose rows are not in the cache (QueueChangeList).
+            object_list = SimpleLazyObject(partial(
+                page_in_runs, self.object_list, self.runs["lengths"],
+                object_list.query.low_mark, object_list.query.high_mark))
         # A search through messages is distinct, and DISTINCT would add the sort keys to the
         # page's ids; its few results are sorted whole.
         elif isinstance(object_list, QuerySet) and not object_list.query.distinct:
