@@ -245,7 +245,7 @@ class QueuePaginator(Paginator):
         under and when they stop holding (``expires``, a time.time())."""
         if self.scope is None:
             return {"lengths": run_lengths(self.object_list)[0], "rows": None}
-        version = repr((*self.scope, *latest_change(self.scope[0])))
+        version = repr((*self.scope, *latest_change(Ticket.objects.for_tenant(self.scope[0]))))
         key = f"ticket-queue-runs:{hashlib.sha256(version.encode()).hexdigest()}"
         runs = cache.get(key)
         if runs is None:

@@ -77,12 +77,11 @@ def run_lengths(tickets: QuerySet[Ticket]) -> tuple[list[int], datetime.datetime
     return [counts[f"run{n}"] for n in range(len(QUEUE_RUNS))], counts["next_due"]
 
 
-def latest_change(tenant_id: int) -> tuple[datetime.datetime | None, int | None]:
-    """The tenant's latest change of a ticket (every write of one sets its ``updated_at``)
-    and its latest ticket number: what names the state of its queue. One query, two index
-    reads."""
-    latest = Ticket.objects.for_tenant(tenant_id).aggregate(changed=Max("updated_at"),
-                                                            number=Max("number"))
+def latest_change(tickets: QuerySet[Ticket]) -> tuple[datetime.datetime | None, int | None]:
+    """The latest change of any of ``tickets`` (every write of a ticket sets its
+    ``updated_at``) and their latest number: what names their state in a cache key. One
+    query, an index read each."""
+    latest = tickets.aggregate(changed=Max("updated_at"), number=Max("number"))
     return latest["changed"], latest["number"]
 
 

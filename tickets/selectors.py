@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     IntegerField,
-    Max,
     QuerySet,
     Value,
     When,
@@ -29,6 +28,7 @@ from .models import (
     TicketType,
 )
 from .queue import OPEN as OPEN_TICKETS
+from .queue import latest_change
 from .versions import version_marks
 
 # The customer index's sort keys (T-12): only these, never a field name from the URL.
@@ -95,9 +95,8 @@ class CompanyTicketPaginator(Paginator):
     @cached_property
     def version(self) -> str:
         tenant, company, filters = self.scope
-        latest = (Ticket.objects.for_tenant(tenant).filter(company=company)
-                  .aggregate(changed=Max("updated_at"), number=Max("number")))
-        version = repr((tenant.pk, company.pk, filters, latest["changed"], latest["number"]))
+        latest = latest_change(Ticket.objects.for_tenant(tenant).filter(company=company))
+        version = repr((tenant.pk, company.pk, filters, *latest))
         return hashlib.sha256(version.encode()).hexdigest()
 
     @cached_property
