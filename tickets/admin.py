@@ -481,7 +481,10 @@ class TicketAdmin(TenantScopedAdmin):
         in_runs = (ORDER_VAR not in request.GET and not queryset.query.distinct
                    and can_page_in_runs(queryset))
         tenant = admin_scope(request)
-        scope = None if tenant is None else (
+        # Cached runs hold until the next due time of the tickets shown (QueuePaginator); the
+        # tickets about to fall overdue are not among those the overdue filter shows.
+        kept = tenant is not None and OverdueFilter.parameter_name not in request.GET
+        scope = None if not kept else (
             tenant.pk, request.user.pk,
             sorted((name, values) for name, values in request.GET.lists() if name != PAGE_VAR))
         return QueuePaginator(queryset, per_page, orphans, allow_empty_first_page,

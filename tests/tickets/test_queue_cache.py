@@ -81,9 +81,11 @@ def test_a_ticket_falling_overdue_moves_up_and_is_marked_with_no_write(tenant, a
     client = host_client(tenant, agent)
     assert queue_numbers(client) == [major.number, soon.number]
     assert "OVERDUE" not in rows_of(client.get(QUEUE))[soon.number]
+    assert queue_numbers(client, overdue="yes") == []
     time.sleep(max(0.0, (now - timezone.now()).total_seconds() + 2.2))
     assert queue_numbers(client) == [soon.number, major.number]
     assert "OVERDUE" in rows_of(client.get(QUEUE))[soon.number]
+    assert queue_numbers(client, overdue="yes") == [soon.number]
 
 
 def test_each_person_tenant_and_filter_has_its_own_queue(tenant, other_tenant, agent,
