@@ -122,3 +122,22 @@ def test_the_cached_rows_follow_the_staff_members_language_and_time_zone(tenant,
     agent.time_zone = "America/New_York"
     agent.save()
     assert rows_of(client.get(QUEUE))[number] != tokyo  # the same due time, at each local time
+
+
+@pytest.mark.parametrize(("params", "shows_the_ticket"), [
+    ({"p": "abc"}, True), ({"p": "-1"}, True), ({"p": "99999"}, True),
+    ({"overdue": "maybe"}, True), ({"assigned": "everyone"}, True),
+    ({"department__id__exact": "abc"}, True), ({"status": "lost"}, False)])
+def test_bad_pages_and_filter_values_show_the_queue_and_keep_nothing_wrong(
+        tenant, agent, customer_ticket, params, shows_the_ticket):
+    """A page or filter value that means nothing shows the first page or no ticket, the same
+    on the cached second view, and leaves the plain queue as it was."""
+    client = host_client(tenant, agent)
+    expected = [customer_ticket.number] if shows_the_ticket else []
+    assert queue_numbers(client, **params) == expected
+    assert queue_numbers(client, **params) == expected
+    assert queue_numbers(client) == [customer_ticket.number]
+
+
+def test_a_nul_in_the_search_is_refused(tenant, agent, customer_ticket):
+    assert host_client(tenant, agent).get(QUEUE, {"q": "a\x00"}).status_code == 400
