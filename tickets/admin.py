@@ -1,7 +1,6 @@
 """Django admin for the Communication Center (T-15): the staff queue and ticket page, ticket
 types, canned replies and counted HotRush disables; every class is scoped by
 TenantScopedAdmin. Every change of a ticket goes through tickets.services."""
-import hashlib
 import re
 import secrets
 import time
@@ -71,9 +70,9 @@ from .queue import (
     QUEUE_ORDER,
     access_info_count,
     can_page_in_runs,
-    latest_change,
     page_in_runs,
     run_lengths,
+    state_key,
     ticket_history,
     with_queue_keys,
 )
@@ -245,8 +244,8 @@ class QueuePaginator(Paginator):
         under and when they stop holding (``expires``, a time.time())."""
         if self.scope is None:
             return {"lengths": run_lengths(self.object_list)[0], "rows": None}
-        version = repr((*self.scope, *latest_change(Ticket.objects.for_tenant(self.scope[0]))))
-        key = f"ticket-queue-runs:{hashlib.sha256(version.encode()).hexdigest()}"
+        state = state_key(Ticket.objects.for_tenant(self.scope[0]), *self.scope)
+        key = f"ticket-queue-runs:{state}"
         runs = cache.get(key)
         if runs is None:
             lengths, next_due = run_lengths(self.object_list)

@@ -164,7 +164,7 @@ class Ticket(TenantOwned):
                          include=["first_response_at", "first_response_due_at"],
                          name="ticket_queue_score_idx", condition=~Q(status=Status.CLOSED)),
             # The staff queue's cached runs and rows are named by the tenant's latest change
-            # of a ticket (tickets.queue.latest_change; issue 5).
+            # of a ticket (tickets.queue.state_key; issue 5).
             models.Index(fields=["tenant", "-updated_at"], name="ticket_changed_idx"),
             # AUTO-6: closed tickets still owed a survey.
             models.Index(fields=["tenant", "closed_at"], name="ticket_survey_due_idx",

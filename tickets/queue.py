@@ -1,5 +1,6 @@
 """The staff side's reads (T-7, T-15): the queue order, and what the staff ticket page lists."""
 import datetime
+import hashlib
 
 from django.db import connections
 from django.db.models import (
@@ -77,12 +78,14 @@ def run_lengths(tickets: QuerySet[Ticket]) -> tuple[list[int], datetime.datetime
     return [counts[f"run{n}"] for n in range(len(QUEUE_RUNS))], counts["next_due"]
 
 
-def latest_change(tickets: QuerySet[Ticket]) -> tuple[datetime.datetime | None, int | None]:
-    """The latest change of any of ``tickets`` (every write of a ticket sets its
-    ``updated_at``) and their latest number: what names their state in a cache key. One
-    query, an index read each."""
+def state_key(tickets: QuerySet[Ticket], *scope) -> str:
+    """A name for the state of ``tickets`` seen in ``scope`` (tenant, company, person, filters
+    ...), for cache keys: their latest change (every write of a ticket sets its
+    ``updated_at``) and their latest number, hashed with the scope. One query, an index read
+    each."""
     latest = tickets.aggregate(changed=Max("updated_at"), number=Max("number"))
-    return latest["changed"], latest["number"]
+    state = repr((*scope, latest["changed"], latest["number"]))
+    return hashlib.sha256(state.encode()).hexdigest()
 
 
 def page_in_runs(tickets: QuerySet[Ticket], lengths: list[int], bottom: int,

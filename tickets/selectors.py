@@ -1,6 +1,5 @@
 """Reads of the Communication Center: the customer's index, the thread, the staff queue."""
 import datetime
-import hashlib
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -28,7 +27,7 @@ from .models import (
     TicketType,
 )
 from .queue import OPEN as OPEN_TICKETS
-from .queue import latest_change
+from .queue import state_key
 from .versions import version_marks
 
 # The customer index's sort keys (T-12): only these, never a field name from the URL.
@@ -95,9 +94,8 @@ class CompanyTicketPaginator(Paginator):
     @cached_property
     def version(self) -> str:
         tenant, company, filters = self.scope
-        latest = latest_change(Ticket.objects.for_tenant(tenant).filter(company=company))
-        version = repr((tenant.pk, company.pk, filters, *latest))
-        return hashlib.sha256(version.encode()).hexdigest()
+        return state_key(Ticket.objects.for_tenant(tenant).filter(company=company),
+                         tenant.pk, company.pk, filters)
 
     @cached_property
     def count(self) -> int:
