@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
 BASE_DOMAIN = "bench.test"
 TENANT = "bench-001"
+# The pages find_pages() loads beside the floor, for --only.
+PAGE_NAMES = ("index", "ticket", "search", "dashboard", "queue")
 # What `--prepare tiny` seeds: a few seconds, enough for every page to have its data.
 TINY = {"tenants": 2, "tickets": 60, "messages": 400}
 FLOOR_SHARE, P99_MS, MAX_QUERIES, MAX_RSS_MB = 0.6, 100, 8, 150
@@ -109,6 +111,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, default=report.MARKDOWN_PATH,
                         dest="markdown_path")
     args = parser.parse_args(argv)
+    if unknown := args.only - set(PAGE_NAMES):
+        parser.error(f"--only: no page named {', '.join(sorted(unknown))}; the pages are "
+                     f"{', '.join(PAGE_NAMES)}")
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("give --database-url postgres://... (or set DATABASE_URL)")
     if not shutil.which("wrk"):

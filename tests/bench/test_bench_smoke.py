@@ -99,3 +99,15 @@ def test_write_section_replaces_its_own_block_and_keeps_the_rest(tmp_path):
     assert "second" in page and "first" not in page
     assert page.index("## Pages") < page.index("## Jobs")
     assert page.count("## Pages") == 1
+
+
+def test_only_names_a_page_it_does_not_know_and_the_run_does_not_start(capsys):
+    from bench.pages import parse_args
+
+    with pytest.raises(SystemExit) as exited:
+        parse_args(["--only", "queue,floor", "--database-url", "postgres://x@127.0.0.1/x"])
+
+    assert exited.value.code == 2
+    message = capsys.readouterr().err
+    assert "--only: no page named floor; the pages are index, ticket, search, dashboard, queue" \
+        in message
